@@ -1,0 +1,27 @@
+/*
+ * moat — safe kernel extension and isolation, built around its own BPF engine.
+ *
+ * This umbrella header pulls in the whole public API.  Conventions shared by
+ * every header in include/moat/:
+ *   - functions that can fail return 0 / a negative errno, or NULL, and take
+ *     `struct moat_error *err` last (may be NULL);
+ *   - objects from `_new`/`_open` are released with the matching `_free`;
+ *   - option structs are size-stamped: declare them with MOAT_OPTS().
+ */
+#ifndef MOAT_MOAT_H
+#define MOAT_MOAT_H
+
+#include <moat/common.h>
+#include <moat/error.h>
+#include <moat/insn.h>
+#include <moat/prog.h>
+#include <moat/map.h>
+#include <moat/helper.h>
+#include <moat/asm.h>
+#include <moat/cbpf.h>
+#include <moat/elf.h>
+#include <moat/vm.h>
+#include <moat/verify.h>
+#include <moat/conformance.h>
+
+#endif

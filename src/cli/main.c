@@ -1,0 +1,87 @@
+/* moat: entry point, `moat help`, `moat --version`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const char help_usage[] =
+	"usage: moat help [COMMAND [SUBCOMMAND]]\n"
+	"\n"
+	"Print the list of commands, or the manual of one command.\n";
+
+static const char bpf_usage[] =
+	"usage: moat bpf SUBCOMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"The BPF engine: assemble, disassemble, verify and run eBPF programs.\n"
+	"Run 'moat help bpf SUBCOMMAND' for each subcommand's options.\n";
+
+const struct cli_cmd cli_commands[] = {
+	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
+	  cli_bpf_cmds },
+	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static void list_commands(FILE *out, const struct cli_cmd *table, const char *prefix)
+{
+	for (const struct cli_cmd *c = table; c->name; c++)
+		fprintf(out, "  %s%-14s %s\n", prefix, c->name, c->summary);
+}
+
+static void print_overview(FILE *out)
+{
+	fprintf(out, "usage: moat <command> [subcommand] [options] [args]\n"
+		     "       moat help [command]   moat --version\n\n"
+		     "moat %s: safe kernel extension and isolation, built on its own BPF engine.\n\n"
+		     "Commands:\n",
+		moat_version());
+	list_commands(out, cli_commands, "");
+	fprintf(out, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static const struct cli_cmd *find(const struct cli_cmd *table, const char *name)
+{
+	for (const struct cli_cmd *c = table; c && c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	const struct cli_cmd *c = find(cli_commands, argv[1]);
+	if (c && argc > 2)
+		c = find(c->sub, argv[2]);
+	if (!c) {
+		fprintf(stderr, "moat: help: no such command '%s%s%s'\n", argv[1],
+			argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+		return EXIT_USAGE;
+	}
+	fputs(c->usage, stdout);
+	if (c->sub) {
+		fprintf(stdout, "\nSubcommands:\n");
+		list_commands(stdout, c->sub, "");
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("moat %s\n", moat_version());
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	return cli_dispatch("", cli_commands, argc - 1, argv + 1);
+}

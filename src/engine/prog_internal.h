@@ -1,0 +1,22 @@
+/* The program object's layout, shared inside src/engine/. */
+#ifndef MOAT_ENGINE_PROG_INTERNAL_H
+#define MOAT_ENGINE_PROG_INTERNAL_H
+
+#include <moat/prog.h>
+#include <moat/map.h>
+
+#define MOAT_PROG_MAX_INSNS 1000000
+
+struct moat_prog {
+	enum moat_prog_type type;
+	struct moat_insn *insns;
+	size_t n;
+	char *name;
+	struct moat_map **maps;
+	size_t n_maps;
+	struct moat_line_info *lines; /* sorted by insn once queried */
+	size_t n_lines;
+	bool lines_sorted;
+};
+
+#endif
