@@ -58,7 +58,7 @@ PKGS := libelf libbpf libpcap json-c libcap libmnl zlib
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wswitch-enum -Wformat=2 \
 	-Wno-unused-parameter
 CFLAGS := -std=gnu17 -O2 -g $(WARN) -fvisibility=hidden -D_GNU_SOURCE \
-	-Iinclude -Isrc $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
+	-Iinclude -Isrc -Itests/lib $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lm
 ifdef SAN
 CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

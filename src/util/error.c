@@ -14,7 +14,7 @@ void moat_error_clear(struct moat_error *err)
 	err->insn = -1;
 }
 
-static int record(struct moat_error *err, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int record(struct moat_error *err, int errnum, const char *fmt, va_list ap)
 {
 	if (errnum <= 0)
 		errnum = EINVAL;

@@ -1,0 +1,715 @@
+/*
+ * Assembler for the conformance suite's text syntax (see
+ * shared/conformance/bpf_conformance/README.md, "Assembly syntax"):
+ *
+ *     mov32 %r0, 1            ldxw %r0, [%r1+4]        lock fetch add [%r10-8], %r1
+ *     jsgt %r1, %r2, +3       call local func          .insn 0x0000000100000004
+ *
+ * One pass over the lines emits instructions and records label references;
+ * a second pass resolves them.  The mnemonic tables come from isa.def so the
+ * names match the disassembler and the interpreter.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <moat/asm.h>
+
+#include "engine/isa.h"
+#include "util/cleanup.h"
+#include "util/vec.h"
+
+struct alu_ent {
+	const char *n64, *n32;
+	uint8_t op;
+	int16_t off;
+};
+static const struct alu_ent alu_tab[] = {
+#define ALU(n64, n32, op, off, e64, e32) { #n64, #n32, op, off },
+#include "engine/isa.def"
+};
+
+struct jmp_ent {
+	const char *name;
+	uint8_t op;
+};
+static const struct jmp_ent jmp_tab[] = {
+#define JCOND(name, op, c64, c32) { #name, op },
+#include "engine/isa.def"
+};
+
+struct size_ent {
+	const char *suffix;
+	uint8_t size;
+};
+static const struct size_ent size_tab[] = {
+#define MEMSIZE(suffix, size, bytes, type, stype) { #suffix, size },
+#include "engine/isa.def"
+};
+
+/* Atomic operations after `lock [fetch]`; imm is the operation code. */
+static const struct {
+	const char *name;
+	int32_t imm;
+	bool fetch_ok; /* may be preceded by "fetch" */
+} atomic_tab[] = {
+	{ "add", MOAT_ADD, true },   { "or", MOAT_OR, true },
+	{ "and", MOAT_AND, true },   { "xor", MOAT_XOR, true },
+	{ "xchg", MOAT_XCHG, false }, { "cmpxchg", MOAT_CMPXCHG, false },
+};
+
+/* A cursor over one source line. */
+struct lx {
+	const char *file;
+	const char *bol, *p, *end; /* end: the comment or the end of line */
+	int line;
+};
+
+struct label {
+	const char *name;
+	size_t len;
+	size_t idx;
+};
+
+/* A jump or call whose target is a label, resolved after the last line. */
+struct fixup {
+	const char *name;
+	size_t len;
+	size_t idx; /* instruction slot to patch */
+	bool in_imm; /* call local and ja32 keep the target in imm */
+	int line, col;
+};
+
+struct as {
+	struct lx lx;
+	struct moat_error *err;
+	VEC(struct moat_insn) out;
+	VEC(struct label) labels;
+	VEC(struct fixup) fixups;
+	int slots; /* instruction slots the current line produced */
+};
+
+static int col(const struct lx *l)
+{
+	return (int)(l->p - l->bol) + 1;
+}
+
+static void skip_ws(struct lx *l)
+{
+	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\r'))
+		l->p++;
+}
+
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '$';
+}
+
+/* Records an error at the cursor naming what is there ("got 'r11'"). */
+static int fail(struct as *a, const char *what)
+{
+	struct lx *l = &a->lx;
+	skip_ws(l);
+	if (l->p >= l->end)
+		return moat_error_at(a->err, EINVAL, l->file, l->line, col(l),
+				     "expected %s, got end of line", what);
+	const char *q = l->p;
+	if (is_word_char(*q) || *q == '%' || *q == '+' || *q == '-') {
+		q++;
+		while (q < l->end && is_word_char(*q))
+			q++;
+	} else {
+		q++;
+	}
+	return moat_error_at(a->err, EINVAL, l->file, l->line, col(l), "expected %s, got '%.*s'",
+			     what, (int)(q - l->p), l->p);
+}
+
+/* Reads a word (mnemonic or label) into *w and *n; false if none. */
+static bool word(struct lx *l, const char **w, size_t *n)
+{
+	skip_ws(l);
+	const char *s = l->p;
+	while (l->p < l->end && is_word_char(*l->p))
+		l->p++;
+	*w = s;
+	*n = (size_t)(l->p - s);
+	return *n > 0;
+}
+
+static bool punct(struct lx *l, char c)
+{
+	skip_ws(l);
+	if (l->p < l->end && *l->p == c) {
+		l->p++;
+		return true;
+	}
+	return false;
+}
+
+static int expect(struct as *a, char c)
+{
+	char what[4] = { '\'', c, '\'', 0 };
+	return punct(&a->lx, c) ? 0 : fail(a, what);
+}
+
+static int reg(struct as *a, uint8_t *r)
+{
+	struct lx *l = &a->lx;
+	skip_ws(l);
+	const char *s = l->p;
+	if (l->end - s >= 3 && s[0] == '%' && s[1] == 'r' && s[2] >= '0' && s[2] <= '9') {
+		int v = s[2] - '0';
+		const char *q = s + 3;
+		if (q < l->end && *q >= '0' && *q <= '9' && v == 1)
+			v = 10 + (*q++ - '0');
+		if ((q >= l->end || !is_word_char(*q)) && v <= 10) {
+			l->p = q;
+			*r = (uint8_t)v;
+			return 0;
+		}
+	}
+	return fail(a, "register");
+}
+
+/* A number: optional sign, decimal or 0x hex; magnitude in *mag. */
+struct num {
+	uint64_t mag;
+	bool neg, hex;
+};
+
+static bool number(struct lx *l, struct num *n)
+{
+	skip_ws(l);
+	const char *q = l->p;
+	*n = (struct num){ 0 };
+	if (q < l->end && (*q == '-' || *q == '+'))
+		n->neg = *q++ == '-';
+	if (l->end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		n->hex = true, q += 2;
+	const char *digits = q;
+	for (; q < l->end; q++) {
+		unsigned d;
+		char c = *q;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (n->hex && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (n->hex && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			break;
+		unsigned base = n->hex ? 16 : 10;
+		if (n->mag > (UINT64_MAX - d) / base)
+			return false;
+		n->mag = n->mag * base + d;
+	}
+	if (q == digits || (q < l->end && is_word_char(*q)))
+		return false;
+	l->p = q;
+	return true;
+}
+
+/* Parses an immediate in [lo, hi] of signed magnitude; hex may also spell
+ * the unsigned two's-complement form up to `uhi` (0xffffffff for imm32). */
+static int num_in(struct as *a, int64_t lo, int64_t hi, uint64_t uhi, const char *what,
+		  int64_t *v)
+{
+	struct lx save = a->lx;
+	struct num n;
+	if (!number(&a->lx, &n)) {
+		a->lx = save;
+		return fail(a, what);
+	}
+	if (n.neg && n.mag <= (uint64_t)-lo) {
+		*v = (int64_t)(0 - n.mag);
+		return 0;
+	}
+	if (!n.neg && n.mag <= (uint64_t)hi) {
+		*v = (int64_t)n.mag;
+		return 0;
+	}
+	if (!n.neg && n.hex && n.mag <= uhi) {
+		*v = (int64_t)(n.mag - (uhi + 1)); /* wraps into the signed range */
+		return 0;
+	}
+	a->lx = save;
+	skip_ws(&a->lx);
+	const char *q = a->lx.p + 1; /* past the sign or first digit */
+	while (q < a->lx.end && is_word_char(*q))
+		q++;
+	return moat_error_at(a->err, EINVAL, a->lx.file, a->lx.line, col(&a->lx),
+			     "%s out of range: '%.*s'", what, (int)(q - a->lx.p), a->lx.p);
+}
+
+static int imm32(struct as *a, int32_t *v)
+{
+	int64_t x;
+	int r = num_in(a, INT32_MIN, INT32_MAX, UINT32_MAX, "32-bit immediate", &x);
+	*v = (int32_t)x;
+	return r;
+}
+
+/* 64-bit immediate of lddw: any int64, or an unsigned value up to 2^64-1. */
+static int imm64(struct as *a, uint64_t *v)
+{
+	struct lx save = a->lx;
+	struct num n;
+	if (!number(&a->lx, &n) || (n.neg && n.mag > (uint64_t)1 << 63)) {
+		a->lx = save;
+		return fail(a, "64-bit immediate");
+	}
+	*v = n.neg ? 0 - n.mag : n.mag;
+	return 0;
+}
+
+/* [%rN+OFF] or [%rN-OFF] or [%rN]. */
+static int mem(struct as *a, uint8_t *r, int16_t *off)
+{
+	int e;
+	if ((e = expect(a, '[')) || (e = reg(a, r)))
+		return e;
+	*off = 0;
+	skip_ws(&a->lx);
+	if (a->lx.p < a->lx.end && (*a->lx.p == '+' || *a->lx.p == '-')) {
+		int64_t v;
+		if ((e = num_in(a, INT16_MIN, INT16_MAX, 0, "16-bit offset", &v)))
+			return e;
+		*off = (int16_t)v;
+	}
+	return expect(a, ']');
+}
+
+static int emit(struct as *a, struct moat_insn i)
+{
+	return vec_push(&a->out, i) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
+}
+
+/* Jump target: +N/-N relative to the next slot, or a label (patched later). */
+static int target(struct as *a, bool in_imm, int16_t *off, int32_t *imm)
+{
+	struct lx *l = &a->lx;
+	skip_ws(l);
+	int64_t v;
+	int e;
+	if (l->p < l->end && (*l->p == '+' || *l->p == '-')) {
+		if (in_imm)
+			e = num_in(a, INT32_MIN, INT32_MAX, 0, "jump offset", &v);
+		else
+			e = num_in(a, INT16_MIN, INT16_MAX, 0, "jump offset", &v);
+		*off = in_imm ? 0 : (int16_t)v;
+		*imm = in_imm ? (int32_t)v : 0;
+		return e;
+	}
+	struct fixup f = { .idx = a->out.n, .in_imm = in_imm, .line = l->line, .col = col(l) };
+	if (!word(l, &f.name, &f.len) || (f.name[0] >= '0' && f.name[0] <= '9'))
+		return fail(a, "jump target (+N, -N or label)");
+	*off = 0;
+	*imm = 0;
+	return vec_push(&a->fixups, f) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
+}
+
+/* A register or an immediate as the source operand; sets the X bit. */
+static int src_operand(struct as *a, struct moat_insn *i)
+{
+	skip_ws(&a->lx);
+	if (a->lx.p < a->lx.end && *a->lx.p == '%') {
+		uint8_t r;
+		int e = reg(a, &r);
+		i->src = r & 0xf;
+		i->code |= MOAT_X;
+		return e;
+	}
+	return imm32(a, &i->imm);
+}
+
+static bool eq(const char *w, size_t n, const char *s)
+{
+	return strlen(s) == n && !memcmp(w, s, n);
+}
+
+/* Matches `prefix` + suffix-table entry; returns the size code or -1. */
+static int sized(const char *w, size_t n, const char *prefix, bool no_dw)
+{
+	size_t pl = strlen(prefix);
+	if (n <= pl || memcmp(w, prefix, pl))
+		return -1;
+	for (size_t k = 0; k < MOAT_ARRAY_SIZE(size_tab); k++)
+		if (eq(w + pl, n - pl, size_tab[k].suffix) && !(no_dw && size_tab[k].size == MOAT_DW))
+			return size_tab[k].size;
+	return -1;
+}
+
+enum { NOMATCH = 1 };
+
+/* add %r0, 1 / add32 / add64 / neg / movsx832 ... */
+static int p_alu(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	for (size_t k = 0; k < MOAT_ARRAY_SIZE(alu_tab); k++) {
+		const struct alu_ent *t = &alu_tab[k];
+		size_t l64 = strlen(t->n64);
+		bool is64 = eq(w, n, t->n64) ||
+			    (t->off == 0 && n == l64 + 2 && !memcmp(w, t->n64, l64) &&
+			     !memcmp(w + l64, "64", 2));
+		bool is32 = eq(w, n, t->n32);
+		if (!is64 && !is32)
+			continue;
+		bool movsx = t->op == MOAT_MOV && t->off;
+		if (movsx && is32 && t->off == 32)
+			continue; /* no 32-bit sign extension from 32 bits */
+		i->code = (uint8_t)((is64 ? MOAT_ALU64 : MOAT_ALU) | t->op);
+		i->off = t->off;
+		uint8_t d;
+		int e = reg(a, &d);
+		i->dst = d & 0xf;
+		if (e || t->op == MOAT_NEG)
+			return e;
+		if ((e = expect(a, ',')))
+			return e;
+		if (!movsx)
+			return src_operand(a, i);
+		i->code |= MOAT_X;
+		e = reg(a, &d);
+		i->src = d & 0xf;
+		return e;
+	}
+	return NOMATCH;
+}
+
+/* le16/be32/bswap64/swap16 %dst */
+static int p_end(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	static const struct {
+		const char *prefix;
+		uint8_t code;
+	} forms[] = {
+		{ "le", MOAT_ALU | MOAT_END | MOAT_TO_LE },
+		{ "be", MOAT_ALU | MOAT_END | MOAT_TO_BE },
+		{ "bswap", MOAT_ALU64 | MOAT_END | MOAT_TO_LE },
+		{ "swap", MOAT_ALU64 | MOAT_END | MOAT_TO_LE },
+	};
+	static const char *const widths[] = { "16", "32", "64" };
+	for (size_t f = 0; f < MOAT_ARRAY_SIZE(forms); f++) {
+		size_t pl = strlen(forms[f].prefix);
+		if (n != pl + 2 || memcmp(w, forms[f].prefix, pl))
+			continue;
+		for (size_t k = 0; k < MOAT_ARRAY_SIZE(widths); k++) {
+			if (memcmp(w + pl, widths[k], 2))
+				continue;
+			uint8_t d;
+			i->code = forms[f].code;
+			i->imm = 16 << k;
+			int e = reg(a, &d);
+			i->dst = d & 0xf;
+			return e;
+		}
+	}
+	return NOMATCH;
+}
+
+/* ldx*, ldxs*, st*, stx*, ldabs*, ldind* */
+static int p_mem(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	uint8_t r;
+	int e, sz;
+	if ((sz = sized(w, n, "ldxs", true)) >= 0 || (sz = sized(w, n, "ldx", false)) >= 0) {
+		i->code = (uint8_t)(MOAT_LDX | sz | (w[3] == 's' ? MOAT_MEMSX : MOAT_MEM));
+		e = reg(a, &r);
+		i->dst = r & 0xf;
+		if (e || (e = expect(a, ',')))
+			return e;
+		e = mem(a, &r, &i->off);
+		i->src = r & 0xf;
+		return e;
+	}
+	if ((sz = sized(w, n, "stx", false)) >= 0 || (sz = sized(w, n, "st", false)) >= 0) {
+		bool x = w[2] == 'x';
+		i->code = (uint8_t)((x ? MOAT_STX : MOAT_ST) | sz | MOAT_MEM);
+		e = mem(a, &r, &i->off);
+		i->dst = r & 0xf;
+		if (e || (e = expect(a, ',')))
+			return e;
+		if (!x)
+			return imm32(a, &i->imm);
+		e = reg(a, &r);
+		i->src = r & 0xf;
+		return e;
+	}
+	if ((sz = sized(w, n, "ldabs", true)) >= 0) {
+		i->code = (uint8_t)(MOAT_LD | MOAT_ABS | sz);
+		return imm32(a, &i->imm);
+	}
+	if ((sz = sized(w, n, "ldind", true)) >= 0) {
+		i->code = (uint8_t)(MOAT_LD | MOAT_IND | sz);
+		e = reg(a, &r);
+		i->src = r & 0xf;
+		if (e || (e = expect(a, ',')))
+			return e;
+		return imm32(a, &i->imm);
+	}
+	return NOMATCH;
+}
+
+/* lock [fetch] add|or|and|xor[32] [%dst+off], %src; lock xchg|cmpxchg[32] */
+static int p_lock(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (!eq(w, n, "lock"))
+		return NOMATCH;
+	struct lx save = a->lx;
+	bool fetch = word(&a->lx, &w, &n) && eq(w, n, "fetch");
+	if (!fetch)
+		a->lx = save;
+	save = a->lx;
+	if (!word(&a->lx, &w, &n))
+		return fail(a, "atomic operation");
+	bool w32 = n > 2 && !memcmp(w + n - 2, "32", 2);
+	size_t base = w32 ? n - 2 : n;
+	for (size_t k = 0; k < MOAT_ARRAY_SIZE(atomic_tab); k++) {
+		if (!eq(w, base, atomic_tab[k].name) || (fetch && !atomic_tab[k].fetch_ok))
+			continue;
+		uint8_t r;
+		i->code = (uint8_t)(MOAT_STX | MOAT_ATOMIC | (w32 ? MOAT_W : MOAT_DW));
+		i->imm = atomic_tab[k].imm | (fetch ? MOAT_FETCH : 0);
+		int e = mem(a, &r, &i->off);
+		i->dst = r & 0xf;
+		if (e || (e = expect(a, ',')))
+			return e;
+		e = reg(a, &r);
+		i->src = r & 0xf;
+		return e;
+	}
+	a->lx = save;
+	return fail(a, "atomic operation (add, or, and, xor, xchg, cmpxchg)");
+}
+
+/* ja, ja32, jXX[32] */
+static int p_jump(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (eq(w, n, "ja") || eq(w, n, "ja32")) {
+		bool j32 = n == 4;
+		i->code = (uint8_t)((j32 ? MOAT_JMP32 : MOAT_JMP) | MOAT_JA);
+		return target(a, j32, &i->off, &i->imm);
+	}
+	bool j32 = n > 2 && !memcmp(w + n - 2, "32", 2);
+	size_t base = j32 ? n - 2 : n;
+	for (size_t k = 0; k < MOAT_ARRAY_SIZE(jmp_tab); k++) {
+		if (!eq(w, base, jmp_tab[k].name))
+			continue;
+		uint8_t d;
+		int e;
+		i->code = (uint8_t)((j32 ? MOAT_JMP32 : MOAT_JMP) | jmp_tab[k].op);
+		e = reg(a, &d);
+		i->dst = d & 0xf;
+		if (e || (e = expect(a, ',')) || (e = src_operand(a, i)) || (e = expect(a, ',')))
+			return e;
+		int32_t imm = i->imm;
+		e = target(a, false, &i->off, &imm);
+		return e;
+	}
+	return NOMATCH;
+}
+
+/* call N | call local TARGET | call %rN | call runtime N | exit */
+static int p_call(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (eq(w, n, "exit")) {
+		i->code = MOAT_JMP | MOAT_EXIT;
+		return 0;
+	}
+	if (!eq(w, n, "call"))
+		return NOMATCH;
+	i->code = MOAT_JMP | MOAT_CALL;
+	skip_ws(&a->lx);
+	if (a->lx.p < a->lx.end && *a->lx.p == '%') {
+		uint8_t d;
+		i->code |= MOAT_X;
+		int e = reg(a, &d);
+		i->dst = d & 0xf;
+		return e;
+	}
+	struct lx save = a->lx;
+	if (word(&a->lx, &w, &n) && eq(w, n, "local")) {
+		i->src = MOAT_CALL_LOCAL;
+		return target(a, true, &i->off, &i->imm);
+	}
+	if (n && eq(w, n, "runtime"))
+		i->src = MOAT_CALL_KFUNC;
+	else
+		a->lx = save;
+	return imm32(a, &i->imm);
+}
+
+/*
+ * lddw %dst, IMM64 (two slots), or the map forms the loader resolves:
+ * `lddw %dst, map N` (src 1, imm = map index) and
+ * `lddw %dst, map_value N, OFF` (src 2, second imm = offset into the value).
+ */
+static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (!eq(w, n, "lddw"))
+		return NOMATCH;
+	uint8_t d;
+	uint64_t v;
+	int32_t idx, off = 0;
+	int e = reg(a, &d);
+	if (e || (e = expect(a, ',')))
+		return e;
+	struct lx save = a->lx;
+	int src = !word(&a->lx, &w, &n) ? 0 : eq(w, n, "map") ? MOAT_PSEUDO_MAP_FD
+			: eq(w, n, "map_value") ? MOAT_PSEUDO_MAP_VALUE : 0;
+	a->slots = 2;
+	if (!src) {
+		a->lx = save;
+		if ((e = imm64(a, &v)))
+			return e;
+		i[0] = MOAT_INSN(MOAT_LD | MOAT_IMM | MOAT_DW, d, 0, 0, (int32_t)(uint32_t)v);
+		i[1] = MOAT_INSN(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
+		return 0;
+	}
+	if ((e = imm32(a, &idx)))
+		return e;
+	if (src == MOAT_PSEUDO_MAP_VALUE && ((e = expect(a, ',')) || (e = imm32(a, &off))))
+		return e;
+	i[0] = MOAT_INSN(MOAT_LD | MOAT_IMM | MOAT_DW, d, src, 0, idx);
+	i[1] = MOAT_INSN(0, 0, 0, 0, off);
+	return 0;
+}
+
+/* .insn 0xHEX64: one raw slot, low byte = opcode (as the raw sections). */
+static int p_raw(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (!eq(w, n, ".insn"))
+		return NOMATCH;
+	struct lx save = a->lx;
+	struct num v;
+	if (!number(&a->lx, &v) || v.neg) {
+		a->lx = save;
+		return fail(a, "64-bit instruction word");
+	}
+	*i = MOAT_INSN((uint8_t)v.mag, (v.mag >> 8) & 0xf, (v.mag >> 12) & 0xf,
+		       (int16_t)(uint16_t)(v.mag >> 16), (int32_t)(uint32_t)(v.mag >> 32));
+	return 0;
+}
+
+typedef int (*parse_fn)(struct as *a, const char *w, size_t n, struct moat_insn *i);
+static const parse_fn parsers[] = { p_alu, p_end, p_mem, p_lock, p_jump, p_call, p_lddw, p_raw };
+
+static int add_label(struct as *a, const char *w, size_t n, int c)
+{
+	for (size_t k = 0; k < a->labels.n; k++)
+		if (a->labels.v[k].len == n && !memcmp(a->labels.v[k].name, w, n))
+			return moat_error_at(a->err, EINVAL, a->lx.file, a->lx.line, c,
+					     "label '%.*s' defined twice", (int)n, w);
+	struct label lb = { w, n, a->out.n };
+	return vec_push(&a->labels, lb) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
+}
+
+/* One line: empty, `label:`, or an instruction, each with an optional comment. */
+static int line(struct as *a)
+{
+	struct lx *l = &a->lx;
+	const char *w;
+	size_t n;
+	skip_ws(l);
+	if (l->p >= l->end)
+		return 0;
+	int c = col(l);
+	if (!word(l, &w, &n))
+		return fail(a, "instruction or label");
+	if (punct(l, ':')) {
+		int e = add_label(a, w, n, c);
+		skip_ws(l);
+		return e ? e : l->p < l->end ? fail(a, "end of line") : 0;
+	}
+	struct moat_insn i[2] = { 0 };
+	a->slots = 1;
+	for (size_t k = 0; k < MOAT_ARRAY_SIZE(parsers); k++) {
+		int e = parsers[k](a, w, n, i);
+		if (e == NOMATCH)
+			continue;
+		if (e)
+			return e;
+		skip_ws(l);
+		if (l->p < l->end)
+			return fail(a, "end of line");
+		for (int s = 0; s < a->slots; s++)
+			if ((e = emit(a, i[s])))
+				return e;
+		return 0;
+	}
+	return moat_error_at(a->err, EINVAL, l->file, l->line, c, "unknown instruction '%.*s'",
+			     (int)n, w);
+}
+
+static const struct label *find_label(const struct as *a, const char *w, size_t n)
+{
+	for (size_t k = 0; k < a->labels.n; k++)
+		if (a->labels.v[k].len == n && !memcmp(a->labels.v[k].name, w, n))
+			return &a->labels.v[k];
+	return NULL;
+}
+
+/* Patches label references; `exit` names the first exit unless defined. */
+static int resolve(struct as *a)
+{
+	for (size_t k = 0; k < a->fixups.n; k++) {
+		const struct fixup *f = &a->fixups.v[k];
+		const struct label *lb = find_label(a, f->name, f->len);
+		size_t to = 0;
+		bool found = lb != NULL;
+		if (lb)
+			to = lb->idx;
+		for (size_t j = 0; !found && eq(f->name, f->len, "exit") && j < a->out.n; j++)
+			if (a->out.v[j].code == (MOAT_JMP | MOAT_EXIT))
+				to = j, found = true;
+		if (!found)
+			return moat_error_at(a->err, EINVAL, a->lx.file, f->line, f->col,
+					     "undefined label '%.*s'", (int)f->len, f->name);
+		int64_t rel = (int64_t)to - (int64_t)f->idx - 1;
+		struct moat_insn *i = &a->out.v[f->idx];
+		if (f->in_imm) {
+			i->imm = (int32_t)rel;
+		} else if (rel < INT16_MIN || rel > INT16_MAX) {
+			return moat_error_at(a->err, ERANGE, a->lx.file, f->line, f->col,
+					     "jump to '%.*s' is too far (%lld)", (int)f->len,
+					     f->name, (long long)rel);
+		} else {
+			i->off = (int16_t)rel;
+		}
+	}
+	return 0;
+}
+
+int moat_asm(const char *src, size_t len, const char *file, struct moat_insn **insns, size_t *n,
+	     struct moat_error *err)
+{
+	struct as a = { .lx = { .file = file }, .err = err };
+	const char *p = src, *end = src + len;
+	int e = 0;
+	*insns = NULL;
+	*n = 0;
+	for (int ln = 1; !e && p < end; ln++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *cm = p;
+		while (cm < eol && *cm != '#' && *cm != ';')
+			cm++;
+		a.lx = (struct lx){ .file = file, .bol = p, .p = p, .end = cm, .line = ln };
+		e = line(&a);
+		p = nl ? nl + 1 : end;
+	}
+	if (!e)
+		e = resolve(&a);
+	vec_release(&a.labels);
+	vec_release(&a.fixups);
+	if (e) {
+		vec_release(&a.out);
+		return e;
+	}
+	*insns = a.out.v;
+	*n = a.out.n;
+	if (!*insns) /* an empty program is still a valid (empty) array */
+		*insns = calloc(1, sizeof(**insns));
+	return *insns ? 0 : moat_error_set(err, ENOMEM, "out of memory");
+}
