@@ -8,7 +8,7 @@
 
 static int n_tests, n_failed;
 
-static bool report(bool cond, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static bool report(bool cond, const char *file, int line, const char *fmt, va_list ap)
 {
 	n_tests++;
 	printf("%sok %d - ", cond ? "" : "not ", n_tests);

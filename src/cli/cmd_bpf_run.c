@@ -1,0 +1,177 @@
+/* moat bpf run: verify and run a program, print r0. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/bpf_load.h"
+#include "cli/cli.h"
+
+const char cmd_bpf_run_usage[] =
+	"usage: moat bpf run FILE.{s,bin} [--type TYPE] [--mem FILE | --mem-hex HEX]\n"
+	"                    [--unverified] [--trace] [--jit]\n"
+	"\n"
+	"Verify the program in FILE (assembly when it ends in .s, raw bytecode\n"
+	"otherwise), run it once and print r0 as 'r0 = 0x2a (42)'.\n"
+	"\n"
+	"  --type TYPE     program type (default mem: r1 = input, r2 = its length)\n"
+	"  --mem FILE      input memory read from FILE\n"
+	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
+	"  --unverified    skip the verifier; runs in the checked interpreter\n"
+	"  --trace         print every executed instruction and the registers it changed\n"
+	"  --jit           run native code from the JIT\n"
+	"\n"
+	"Exit status: 0 success, 1 rejected or faulted, 2 usage error.\n";
+
+static const struct cli_cmd run_cmd = { "bpf run", NULL, cmd_bpf_run_usage, NULL, NULL };
+
+struct moat_prog *cli_bpf_load_prog(const char *path, enum moat_prog_type type,
+				    struct moat_error *err)
+{
+	size_t len;
+	char *buf = cli_read_file(path, &len, err);
+	if (!buf)
+		return NULL;
+	struct moat_insn *insns = NULL;
+	size_t n = 0;
+	size_t pl = strlen(path);
+	struct moat_prog *p = NULL;
+	if (pl > 2 && !strcmp(path + pl - 2, ".s")) {
+		if (moat_asm(buf, len, path, &insns, &n, err) == 0) {
+			p = moat_prog_new(type, insns, n, err);
+			free(insns);
+		}
+	} else if (len % sizeof(struct moat_insn)) {
+		moat_error_set(err, EINVAL, "%s: %zu bytes is not a whole number of instructions",
+			       path, len);
+	} else {
+		p = moat_prog_new(type, (const struct moat_insn *)(void *)buf,
+				  len / sizeof(struct moat_insn), err);
+	}
+	free(buf);
+	return p;
+}
+
+static int parse_hex(const char *s, uint8_t **out, size_t *len)
+{
+	size_t cap = strlen(s) / 2 + 1, n = 0;
+	uint8_t *b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
+	int half = -1;
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s) || *s == ':')
+			continue;
+		if (!isxdigit((unsigned char)*s)) {
+			free(b);
+			return -EINVAL;
+		}
+		int v = isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10);
+		if (half < 0) {
+			half = v;
+		} else {
+			b[n++] = (uint8_t)(half << 4 | v);
+			half = -1;
+		}
+	}
+	if (half >= 0) {
+		free(b);
+		return -EINVAL;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static void write_file(void *arg, const char *text, size_t len)
+{
+	fwrite(text, 1, len, (FILE *)arg);
+}
+
+struct run_args {
+	const char *file, *mem_file, *mem_hex;
+	enum moat_prog_type type;
+	bool unverified, trace, jit;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "mem-hex", required_argument, NULL, 'x' },
+		{ "unverified", no_argument, NULL, 'u' },
+		{ "trace", no_argument, NULL, 'T' },
+		{ "jit", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct moat_error err;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (moat_prog_type_parse(optarg, &a->type, &err) < 0)
+				return cli_usage(&run_cmd, "%s", err.msg);
+			break;
+		case 'm': a->mem_file = optarg; break;
+		case 'x': a->mem_hex = optarg; break;
+		case 'u': a->unverified = true; break;
+		case 'T': a->trace = true; break;
+		case 'j': a->jit = true; break;
+		default:
+			return cli_usage(&run_cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(&run_cmd, optind == argc ? "missing FILE" : "too many arguments");
+	if (a->mem_file && a->mem_hex)
+		return cli_usage(&run_cmd, "--mem and --mem-hex exclude each other");
+	if (a->jit && a->unverified)
+		return cli_usage(&run_cmd, "--unverified runs only in the checked interpreter");
+	a->file = argv[optind];
+	return EXIT_OK;
+}
+
+int cmd_bpf_run(int argc, char **argv)
+{
+	if (cli_wants_help(&run_cmd, argc, argv))
+		return EXIT_OK;
+	struct run_args a = { .type = MOAT_PROG_MEM };
+	int st = parse_args(argc, argv, &a);
+	if (st != EXIT_OK)
+		return st;
+	struct moat_error err;
+	moat_error_clear(&err);
+	uint8_t *mem = NULL;
+	size_t mem_len = 0;
+	if (a.mem_hex && parse_hex(a.mem_hex, &mem, &mem_len) < 0)
+		return cli_usage(&run_cmd, "--mem-hex: '%s' is not an even number of hex digits",
+				 a.mem_hex);
+	if (a.mem_file && !(mem = (uint8_t *)cli_read_file(a.mem_file, &mem_len, &err)))
+		return cli_fail_err("bpf run", &err);
+	struct moat_prog *prog = cli_bpf_load_prog(a.file, a.type, &err);
+	struct moat_vm *vm = NULL;
+	struct moat_exec *exec = NULL;
+	uint64_t r0 = 0;
+	int rc = EXIT_FAIL;
+	MOAT_OPTS(moat_vm_opts, vo, .print = { write_file, stdout });
+	MOAT_OPTS(moat_exec_opts, eo,
+		  .mode = a.jit ? MOAT_EXEC_JIT : a.unverified ? MOAT_EXEC_CHECKED : MOAT_EXEC_INTERP,
+		  .unverified = a.unverified, .mem_len = mem_len);
+	if (a.trace)
+		eo.trace = (struct moat_sink){ write_file, stdout };
+	if (prog && (vm = moat_vm_new(&vo, &err)) && (exec = moat_exec_new(vm, prog, &eo, &err)) &&
+	    moat_exec_run(exec, mem, mem_len, &r0, &err) == 0) {
+		printf("r0 = 0x%llx (%lld)\n", (unsigned long long)r0, (long long)r0);
+		rc = EXIT_OK;
+	} else {
+		cli_fail_err("bpf run", &err);
+	}
+	moat_exec_free(exec);
+	moat_vm_free(vm);
+	moat_prog_free(prog);
+	free(mem);
+	return rc;
+}

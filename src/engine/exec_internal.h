@@ -1,0 +1,98 @@
+/*
+ * The VM, exec and call objects' layouts, shared by vm.c, exec.c, interp.c
+ * and helpers.c.  Nothing here is exported.
+ */
+#ifndef MOAT_ENGINE_EXEC_INTERNAL_H
+#define MOAT_ENGINE_EXEC_INTERNAL_H
+
+#include <moat/vm.h>
+#include <moat/verify.h>
+
+#include "engine/prog_internal.h"
+
+/* The tail-call limit, as the kernel's MAX_TAIL_CALL_CNT. */
+#define MOAT_MAX_TAIL_CALLS 33
+
+struct moat_helper_entry {
+	uint32_t id;
+	struct moat_helper_proto proto; /* name points at name_buf */
+	char name_buf[64];
+	moat_helper_fn fn;
+	void *user;
+};
+
+struct moat_vm {
+	struct moat_sink print;
+	struct moat_helper_entry *helpers; /* sorted by id */
+	size_t n_helpers;
+	uint64_t prandom; /* get_prandom_u32 state: per VM, never global */
+};
+
+/* One pre-decoded instruction: the dispatch label of its handler, the
+ * register fields, and a 64-bit operand (sign-extended imm, lddw value,
+ * jump target index, helper slot) computed once at exec creation. */
+struct moat_dinsn {
+	const void *op;
+	uint8_t dst, src;
+	int16_t off;
+	int32_t imm;
+	uint64_t k;
+};
+
+struct moat_exec {
+	struct moat_vm *vm;
+	const struct moat_prog *prog;
+	enum moat_exec_mode mode;
+	bool checked;      /* run the bounds-checking loop */
+	struct moat_sink trace;
+	uint64_t budget;   /* checked runs: instruction limit; 0 = the default */
+	struct moat_dinsn *code; /* prog->n entries (lddw's second slot unused) */
+	size_t n;
+};
+
+/* A memory region a checked run may touch. */
+struct moat_region {
+	uintptr_t lo, hi; /* [lo, hi) */
+	bool ringbuf;     /* a reserved ring-buffer record (released by submit/discard) */
+};
+
+/* A run in progress: what helpers see through struct moat_call. */
+struct moat_call {
+	struct moat_vm *vm;
+	struct moat_exec *exec;    /* the program running now (changes on tail calls) */
+	void *user;                /* the current helper's user pointer */
+	uint32_t tail_calls;       /* tail calls taken so far */
+	struct moat_exec *tail_to; /* set by tail_call: switch programs after the helper */
+	bool checked;
+	/* checked mode: regions beyond the stack and ctx */
+	struct moat_region *regions;
+	size_t n_regions, cap_regions;
+	bool oom;
+};
+
+/* Records a region the program may access (checked runs only). */
+void moat_call_add_region(struct moat_call *call, const void *p, uint64_t len, bool ringbuf);
+/* Forgets the ring-buffer record at p (submitted or discarded). */
+void moat_call_drop_region(struct moat_call *call, const void *p);
+
+/* Registers the kernel helpers (helpers.c). */
+int moat_vm_add_kernel_helpers(struct moat_vm *vm, struct moat_error *err);
+/* The registry entry for helper id, or NULL (vm.c). */
+const struct moat_helper_entry *moat_vm_helper(const struct moat_vm *vm, uint32_t id);
+
+/* Interpreter (interp.c): pre-decodes prog into exec->code; runs it. */
+int moat_interp_prepare(struct moat_exec *exec, struct moat_error *err);
+int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
+		    struct moat_error *err);
+
+/*
+ * True once the verifier proves memory safety.  The structural pass in
+ * verifier/structure.c does not, so every exec runs the checked loop for
+ * now; when the abstract interpreter lands, moat_exec_new may trust it.
+ */
+#define MOAT_VERIFIER_PROVES_MEMORY_SAFETY 0
+
+/* Tests only: switch an exec to the unchecked loop regardless of the verifier. */
+void moat_exec_force_unchecked(struct moat_exec *exec);
+
+#endif

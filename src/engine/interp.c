@@ -1,0 +1,485 @@
+/*
+ * The interpreter: programs are pre-decoded once into threaded code (one
+ * handler address per instruction, operands pre-computed, lddw maps
+ * resolved) and run by the loop in interp_loop.h, which is compiled twice:
+ * unchecked, and checked (bounds on every access, helper arguments checked
+ * against their prototypes, an instruction budget, tracing).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <moat/asm.h>
+
+#include "engine/exec_internal.h"
+#include "engine/isa.h"
+#include "engine/map_internal.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter assumes a little-endian host (le = truncate, be = swap)"
+#endif
+
+/* Handler numbers, generated from the one semantics table. */
+enum interp_op {
+	OP_INVALID,
+#define ALU(n64, n32, op, off, e64, e32) OP_##n64##_K, OP_##n64##_X, OP_##n32##_K, OP_##n32##_X,
+#define JCOND(name, op, c64, c32) OP_##name##_K, OP_##name##_X, OP_##name##32_K, OP_##name##32_X,
+#define MEMSIZE(sfx, size, bytes, type, stype) \
+	OP_ldx##sfx, OP_ldxs##sfx, OP_st##sfx, OP_stx##sfx, OP_ldabs##sfx, OP_ldind##sfx,
+#include "engine/isa.def"
+#define ATOMIC_ENUM(n) OP_a_##n##32, OP_a_##n##64, OP_af_##n##32, OP_af_##n##64,
+	ATOMIC_ENUM(add) ATOMIC_ENUM(or) ATOMIC_ENUM(and) ATOMIC_ENUM(xor) ATOMIC_ENUM(xchg_)
+#undef ATOMIC_ENUM
+	OP_cmpxchg32, OP_cmpxchg64,
+	OP_lddw, OP_ja, OP_call, OP_call_local, OP_callx, OP_exit,
+	OP_le16, OP_le32, OP_le64, OP_swap16, OP_swap32, OP_swap64,
+	OP_off_end, /* the slot after the last instruction, and bad jump targets */
+	OP_COUNT
+};
+
+/* Checked runs stop after this many instructions: the structural verifier
+ * does not prove termination. */
+#define INTERP_BUDGET 4000000000ull
+
+struct interp_frame {
+	const struct moat_dinsn *ret;
+	uint64_t saved[4]; /* r6-r9 */
+};
+
+struct interp_trace {
+	struct moat_sink sink;
+	const struct moat_exec *exec;
+	uint64_t prev[MOAT_NREGS];
+	long prev_idx;
+};
+
+struct interp_run {
+	struct moat_call call;
+	uint64_t regs[MOAT_NREGS];
+	size_t pc;
+	uint64_t budget;
+	uint32_t helper_id;
+	void *ctx;
+	size_t ctx_len;
+	struct interp_trace *trace;
+};
+
+static bool interp_access_ok(const struct moat_call *c, uintptr_t a, uint64_t len)
+{
+	for (size_t i = 0; i < c->n_regions; i++)
+		if (a >= c->regions[i].lo && a < c->regions[i].hi && len <= c->regions[i].hi - a)
+			return true;
+	return false;
+}
+
+static int interp_fault(struct interp_run *run, const struct moat_dinsn *code,
+			const struct moat_dinsn *I, uintptr_t a, uint64_t len,
+			struct moat_error *err)
+{
+	if (len > 1 && (a & (len - 1)) && interp_access_ok(&run->call, a, len))
+		return moat_error_insn(err, EFAULT, I - code,
+				       "misaligned %" PRIu64 "-byte atomic access at 0x%" PRIxPTR,
+				       len, a);
+	return moat_error_insn(err, EFAULT, I - code,
+			       "out-of-bounds %" PRIu64 "-byte access at 0x%" PRIxPTR
+			       " (not the stack, the input, a map value or a ring-buffer record)",
+			       len, a);
+}
+
+/* Legacy packet load: big-endian value of `bytes` bytes at packet offset
+ * off into r0; false when out of the packet. */
+static bool interp_ld_pkt(struct interp_run *run, uint32_t off, unsigned bytes)
+{
+	if (off > run->ctx_len || bytes > run->ctx_len - off)
+		return false;
+	const uint8_t *p = (const uint8_t *)run->ctx + off;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	run->regs[0] = v;
+	return true;
+}
+
+static bool is_prog_map(const struct moat_exec *e, uint64_t v)
+{
+	for (size_t i = 0; i < e->prog->n_maps; i++)
+		if ((uintptr_t)e->prog->maps[i] == v)
+			return true;
+	return false;
+}
+
+/*
+ * Checked runs of unverified programs: before a helper sees its arguments,
+ * each pointer argument must lie in memory the run owns, with the size its
+ * prototype implies, and map arguments must be maps of the program.
+ */
+static int interp_check_args(struct interp_run *run, const struct moat_helper_entry *h, long idx,
+			     struct moat_error *err)
+{
+	const uint64_t *R = run->regs;
+	const struct moat_call *c = &run->call;
+	struct moat_map *map = NULL;
+	for (int a = 0; a < 5; a++) {
+		uint64_t v = R[a + 1];
+		uint64_t len = 0;
+		bool ptr = false;
+		switch (h->proto.args[a]) {
+		case MOAT_ARG_CONST_MAP_PTR:
+			if (!is_prog_map(c->exec, v))
+				goto bad;
+			map = (struct moat_map *)(uintptr_t)v;
+			break;
+		case MOAT_ARG_PTR_TO_MAP_KEY:
+		case MOAT_ARG_PTR_TO_MAP_VALUE:
+			if (!map)
+				goto bad;
+			ptr = true;
+			len = h->proto.args[a] == MOAT_ARG_PTR_TO_MAP_KEY ? moat_map_key_size(map)
+									 : moat_map_value_size(map);
+			break;
+		case MOAT_ARG_PTR_TO_MEM:
+		case MOAT_ARG_PTR_TO_UNINIT_MEM:
+			len = a < 4 ? R[a + 2] : 0;
+			ptr = len > 0;
+			break;
+		case MOAT_ARG_PTR_TO_CTX:
+			if (v != (uintptr_t)run->ctx)
+				goto bad;
+			break;
+		case MOAT_ARG_PTR_TO_RINGBUF_REC: {
+			bool found = false;
+			for (size_t i = 0; i < c->n_regions; i++)
+				found |= c->regions[i].ringbuf && c->regions[i].lo == v;
+			if (!found)
+				goto bad;
+			break;
+		}
+		case MOAT_ARG_NONE:
+		case MOAT_ARG_ANYTHING:
+		case MOAT_ARG_CONST_SIZE:
+		case MOAT_ARG_CONST_SIZE_OR_ZERO:
+		case MOAT_ARG_CONST_ALLOC_SIZE:
+			break;
+		}
+		if (ptr && !interp_access_ok(c, (uintptr_t)v, len))
+			goto bad;
+		continue;
+bad:
+		return moat_error_insn(err, EFAULT, idx,
+				       "argument %d of helper %s (r%d = 0x%" PRIx64
+				       ") is not what its prototype requires",
+				       a + 1, h->proto.name, a + 1, v);
+	}
+	return 0;
+}
+
+/* Emits the trace line of the previous instruction (with the registers it
+ * changed) and remembers the state before instruction I (NULL at exit). */
+static void interp_trace_step(struct interp_run *run, const struct moat_dinsn *code,
+			      const struct moat_dinsn *I)
+{
+	struct interp_trace *t = run->trace;
+	if (t->prev_idx >= 0) {
+		char dis[128], line[512];
+		const struct moat_prog *p = t->exec->prog;
+		if (moat_disasm_insn(p->insns, p->n, (size_t)t->prev_idx, MOAT_SYNTAX_MOAT, dis,
+				     sizeof(dis)) < 0 && !dis[0])
+			snprintf(dis, sizeof(dis), "?");
+		int n = snprintf(line, sizeof(line), "%5ld: %s", t->prev_idx, dis);
+		for (int r = 0, first = 1; r < MOAT_NREGS && n < (int)sizeof(line) - 64; r++) {
+			if (run->regs[r] == t->prev[r])
+				continue;
+			if (first && n < 40)
+				n += snprintf(line + n, sizeof(line) - (size_t)n, "%*s", 40 - n, "");
+			first = 0;
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " r%d=0x%" PRIx64, r,
+				      run->regs[r]);
+		}
+		if (n < (int)sizeof(line) - 1)
+			line[n++] = '\n';
+		t->sink.write(t->sink.arg, line, (size_t)n);
+	}
+	t->prev_idx = I ? (long)(I - code) : -1;
+	memcpy(t->prev, run->regs, sizeof(t->prev));
+}
+
+#define CHECKED 0
+#define LOOP_FN interp_loop_fast
+#include "engine/interp_loop.h"
+#undef CHECKED
+#undef LOOP_FN
+#define CHECKED 1
+#define LOOP_FN interp_loop_checked
+#include "engine/interp_loop.h"
+#undef CHECKED
+#undef LOOP_FN
+
+/* The handler number of an ALU/ALU64 instruction, from isa.def. */
+static int decode_alu(const struct moat_insn *in)
+{
+	bool is64 = MOAT_CLASS(in->code) == MOAT_ALU64, x = MOAT_SRC(in->code) == MOAT_X;
+	unsigned op = MOAT_OP(in->code);
+	if (op == MOAT_END) {
+		int w = in->imm == 16 ? 0 : in->imm == 32 ? 1 : in->imm == 64 ? 2 : -1;
+		if (w < 0)
+			return OP_INVALID;
+		if (is64 || x) /* ALU64|END: bswap; ALU|END|TO_BE: swap on a little-endian host */
+			return OP_swap16 + w;
+		return OP_le16 + w;
+	}
+	int base = -1;
+	int k = 0;
+#define ALU(n64, n32, aop, aoff, e64, e32)           \
+	if (op == (aop) && in->off == (aoff))       \
+		base = k;                           \
+	k += 4;
+#include "engine/isa.def"
+	if (base < 0)
+		return OP_INVALID;
+	return OP_INVALID + 1 + base + (is64 ? 0 : 2) + (x ? 1 : 0);
+}
+
+static int decode_jmp(const struct moat_insn *in, size_t i, uint64_t *k)
+{
+	unsigned op = MOAT_OP(in->code);
+	bool j32 = MOAT_CLASS(in->code) == MOAT_JMP32, x = MOAT_SRC(in->code) == MOAT_X;
+	*k = (uint64_t)((int64_t)i + 1 + in->off);
+	switch (op) {
+	case MOAT_JA:
+		if (j32)
+			*k = (uint64_t)((int64_t)i + 1 + in->imm);
+		return OP_ja;
+	case MOAT_EXIT:
+		return j32 ? OP_INVALID : OP_exit;
+	case MOAT_CALL:
+		if (j32)
+			return OP_INVALID;
+		if (x) {
+			*k = in->dst ? in->dst : (uint64_t)in->imm;
+			return OP_callx;
+		}
+		if (in->src == MOAT_CALL_LOCAL) {
+			*k = (uint64_t)((int64_t)i + 1 + in->imm);
+			return OP_call_local;
+		}
+		*k = (uint32_t)in->imm;
+		return in->src == MOAT_CALL_HELPER ? OP_call : OP_INVALID;
+	default:
+		break;
+	}
+	int base = -1, n = 0;
+#define JCOND(name, jop, c64, c32)    \
+	if (op == (jop))              \
+		base = n;             \
+	n += 4;
+#include "engine/isa.def"
+	if (base < 0)
+		return OP_INVALID;
+	return OP_jeq_K + base + (j32 ? 2 : 0) + (x ? 1 : 0);
+}
+
+static int decode_mem(const struct moat_insn *in)
+{
+	int sz = MOAT_SIZE(in->code) == MOAT_B ? 0 : MOAT_SIZE(in->code) == MOAT_H ? 1
+		: MOAT_SIZE(in->code) == MOAT_W ? 2 : 3;
+	int base = OP_ldxb + sz * 6;
+	unsigned mode = MOAT_MODE(in->code);
+	switch (MOAT_CLASS(in->code)) {
+	case MOAT_LDX:
+		return mode == MOAT_MEM ? base : mode == MOAT_MEMSX && sz < 3 ? base + 1 : OP_INVALID;
+	case MOAT_ST:
+		return mode == MOAT_MEM ? base + 2 : OP_INVALID;
+	case MOAT_LD:
+		if (sz == 3)
+			return OP_INVALID;
+		return mode == MOAT_ABS ? base + 4 : mode == MOAT_IND ? base + 5 : OP_INVALID;
+	case MOAT_STX:
+		break;
+	default:
+		return OP_INVALID;
+	}
+	if (mode == MOAT_MEM)
+		return base + 3;
+	if (mode != MOAT_ATOMIC || sz < 2)
+		return OP_INVALID;
+	int w = sz == 3; /* 0: 32-bit, 1: 64-bit */
+	switch (in->imm) {
+	case MOAT_ADD: return OP_a_add32 + w;
+	case MOAT_OR: return OP_a_or32 + w;
+	case MOAT_AND: return OP_a_and32 + w;
+	case MOAT_XOR: return OP_a_xor32 + w;
+	case MOAT_ADD | MOAT_FETCH: return OP_af_add32 + w;
+	case MOAT_OR | MOAT_FETCH: return OP_af_or32 + w;
+	case MOAT_AND | MOAT_FETCH: return OP_af_and32 + w;
+	case MOAT_XOR | MOAT_FETCH: return OP_af_xor32 + w;
+	case MOAT_XCHG: return OP_af_xchg_32 + w;
+	case MOAT_CMPXCHG: return OP_cmpxchg32 + w;
+	default: return OP_INVALID;
+	}
+}
+
+/* lddw: the 64-bit value, with map references resolved to addresses. */
+static int decode_lddw(struct moat_exec *e, size_t i, uint64_t *k, struct moat_error *err)
+{
+	const struct moat_insn *in = &e->prog->insns[i];
+	if (i + 1 >= e->prog->n)
+		return moat_error_insn(err, EINVAL, (long)i, "lddw is missing its second half");
+	uint64_t hi = (uint32_t)in[1].imm;
+	*k = (uint32_t)in->imm | hi << 32;
+	if (in->src == 0)
+		return 0;
+	struct moat_map *m = moat_prog_map(e->prog, (uint32_t)in->imm);
+	if (!m)
+		return moat_error_insn(err, EINVAL, (long)i,
+				       "lddw refers to map %u, but the program has %zu maps",
+				       (uint32_t)in->imm, e->prog->n_maps);
+	if (in->src == MOAT_PSEUDO_MAP_FD) {
+		*k = (uintptr_t)m;
+		return 0;
+	}
+	if (in->src != MOAT_PSEUDO_MAP_VALUE)
+		return moat_error_insn(err, EINVAL, (long)i, "lddw with src %u is not supported",
+				       in->src);
+	uint32_t zero = 0;
+	uint8_t *v = moat_map_type(m) == MOAT_MAP_ARRAY ? moat_map_elem_lookup(m, &zero) : NULL;
+	if (!v || (uint32_t)in[1].imm >= moat_map_value_size(m))
+		return moat_error_insn(err, EINVAL, (long)i,
+				       "map value reference needs an array map and an offset "
+				       "inside its value");
+	*k = (uintptr_t)(v + (uint32_t)in[1].imm);
+	return 0;
+}
+
+int moat_interp_prepare(struct moat_exec *e, struct moat_error *err)
+{
+	const void *const *labels;
+	if (e->checked)
+		interp_loop_checked(NULL, NULL, &labels, NULL);
+	else
+		interp_loop_fast(NULL, NULL, &labels, NULL);
+	size_t n = e->prog->n;
+	e->code = calloc(n + 1, sizeof(*e->code));
+	if (!e->code)
+		return moat_error_set(err, ENOMEM, "out of memory");
+	e->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_insn *in = &e->prog->insns[i];
+		struct moat_dinsn *d = &e->code[i];
+		int op = OP_INVALID;
+		*d = (struct moat_dinsn){ .dst = in->dst, .src = in->src, .off = in->off,
+					  .imm = in->imm, .k = (uint64_t)(int64_t)in->imm };
+		switch (MOAT_CLASS(in->code)) {
+		case MOAT_ALU:
+		case MOAT_ALU64:
+			op = decode_alu(in);
+			break;
+		case MOAT_JMP:
+		case MOAT_JMP32:
+			op = decode_jmp(in, i, &d->k);
+			break;
+		case MOAT_LD:
+			if (moat_is_lddw(in)) {
+				int r = decode_lddw(e, i, &d->k, err);
+				if (r < 0)
+					return r;
+				op = OP_lddw;
+				d[1].op = labels[OP_INVALID];
+				i++;
+				break;
+			}
+			op = decode_mem(in);
+			break;
+		default:
+			op = decode_mem(in);
+			break;
+		}
+		/* Unverified (checked) runs may hold anything: keep register
+		 * numbers inside the register file and control inside code[]. */
+		if (in->dst > MOAT_R10 || in->src > MOAT_R10)
+			op = OP_INVALID;
+		if ((op >= OP_jeq_K && op <= OP_jsle32_X) || op == OP_ja || op == OP_call_local)
+			if (d->k > n)
+				d->k = n;
+		if (op == OP_callx && d->k > MOAT_R10)
+			op = OP_INVALID;
+		d->op = labels[op];
+	}
+	/* a jump past the end lands here (the verifier forbids it) */
+	e->code[n].op = labels[OP_off_end];
+	return 0;
+}
+
+/* Checked runs of unverified programs may leave ring-buffer records
+ * reserved (the verifier would have refused): discard them so the ring
+ * does not stay blocked. */
+static void discard_records(struct moat_call *c)
+{
+	for (size_t i = 0; i < c->n_regions; i++)
+		if (c->regions[i].ringbuf)
+			moat_ringbuf_discard((void *)c->regions[i].lo, 0);
+	c->n_regions = 0;
+}
+
+/* Runs one program of the (possibly tail-calling) chain. */
+static int run_one(struct interp_run *run, uint8_t *stack, size_t stack_len,
+		   struct moat_error *err)
+{
+	struct moat_exec *e = run->call.exec;
+	run->pc = 0;
+	discard_records(&run->call);
+	run->call.checked = e->checked;
+	/* region 0: the main frame's stack; grows down with local calls */
+	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
+			     false);
+	moat_call_add_region(&run->call, run->ctx, run->ctx_len, false);
+	for (size_t i = 0; e->checked && i < e->n; i++) {
+		const struct moat_insn *in = &e->prog->insns[i];
+		if (moat_is_lddw(in) && in->src == MOAT_PSEUDO_MAP_VALUE) {
+			struct moat_map *m = moat_prog_map(e->prog, (uint32_t)in->imm);
+			uint32_t off = (uint32_t)in[1].imm;
+			moat_call_add_region(&run->call, (void *)(uintptr_t)(e->code[i].k - off),
+					     moat_map_value_size(m), false);
+		}
+	}
+	if (run->call.oom)
+		return moat_error_set(err, ENOMEM, "out of memory");
+	return e->checked ? interp_loop_checked(run, e->code, NULL, err)
+			  : interp_loop_fast(run, e->code, NULL, err);
+}
+
+int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
+		    struct moat_error *err)
+{
+	_Static_assert(MOAT_MAX_FRAMES * MOAT_STACK_SIZE <= 8192, "stack fits on the C stack");
+	_Alignas(16) uint8_t stack[MOAT_MAX_FRAMES * MOAT_STACK_SIZE];
+	struct interp_trace tr = { .prev_idx = -1 };
+	struct interp_run run = { .budget = exec->budget ? exec->budget : INTERP_BUDGET,
+				  .ctx = ctx, .ctx_len = ctx_len };
+	run.call.vm = exec->vm;
+	run.call.exec = exec;
+	int r;
+	for (;;) {
+		struct moat_exec *e = run.call.exec;
+		uint64_t r1 = run.call.tail_calls ? run.regs[1] : (uintptr_t)ctx;
+		memset(run.regs, 0, sizeof(run.regs));
+		memset(stack, 0, sizeof(stack));
+		run.regs[1] = r1;
+		run.regs[2] = ctx_len;
+		run.regs[MOAT_R10] = (uintptr_t)(stack + sizeof(stack));
+		tr.sink = e->trace;
+		tr.exec = e;
+		run.trace = e->trace.write && e->checked ? &tr : NULL;
+		r = run_one(&run, stack, sizeof(stack), err);
+		if (r != 1)
+			break;
+		run.call.exec = run.call.tail_to;
+		run.call.tail_to = NULL;
+	}
+	discard_records(&run.call);
+	free(run.call.regions);
+	if (r == 0 && ret)
+		*ret = run.regs[0];
+	return r;
+}
