@@ -6,7 +6,7 @@
 
 #include <moat/map.h>
 #include "engine/map_internal.h"
-#include "../lib/tap.h"
+#include "tap.h"
 
 static struct moat_map *mk(enum moat_map_type t, uint32_t ks, uint32_t vs, uint32_t max,
 			   uint32_t flags, const char *name, struct moat_error *e)
