@@ -4,12 +4,25 @@
 
 #include <moat/moat.h>
 
+/* A program read from a file; `obj` is set when it came from an ELF object
+ * (which then owns `prog`). */
+struct cli_prog {
+	struct moat_prog *prog;
+	struct moat_obj *obj;
+};
+
 /*
- * Loads FILE as a program of `type`: `.s` files are assembled, anything
- * else is raw little-endian bytecode (8 bytes an instruction).  Returns a
- * program the caller frees with moat_prog_free(), or NULL with err set.
+ * Loads FILE: an ELF object from clang -target bpf (the program named
+ * `section`, by section or function name, or the first one when NULL),
+ * assembly when the name ends in .s, raw little-endian bytecode otherwise.
+ * `type`, when not NULL, overrides the type (ELF objects carry their own;
+ * the others default to mem).  Release with cli_prog_release().
  */
-struct moat_prog *cli_bpf_load_prog(const char *path, enum moat_prog_type type,
-				    struct moat_error *err);
+int cli_bpf_load(const char *path, const char *section, const enum moat_prog_type *type,
+		 struct cli_prog *out, struct moat_error *err);
+void cli_prog_release(struct cli_prog *p);
+
+/* True when the file starts with the ELF magic. */
+bool cli_is_elf(const char *data, size_t len);
 
 #endif

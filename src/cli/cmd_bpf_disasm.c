@@ -3,11 +3,12 @@
 
 #include <moat/asm.h>
 
+#include "cli/bpf_load.h"
 #include "cli/cli.h"
 #include "util/cleanup.h"
 
 const char cmd_bpf_disasm_usage[] =
-	"usage: moat bpf disasm [--syntax=moat|llvm] [--asm] FILE.bin\n"
+	"usage: moat bpf disasm [--syntax=moat|llvm] [--asm] FILE.{bin,o}\n"
 	"\n"
 	"Prints the instructions of FILE.bin (or standard input when FILE.bin is\n"
 	"'-'): raw eBPF bytecode, 8 little-endian bytes per instruction, as\n"
@@ -26,7 +27,8 @@ const char cmd_bpf_disasm_usage[] =
 	"                   'L<index>:' (with --syntax=moat)\n"
 	"  -h, --help       show this help\n"
 	"\n"
-	"ELF objects (.o) are not read by this command yet.\n"
+	"An ELF object from clang -target bpf prints every program under a header\n"
+	"'SECTION (NAME):', with its C source lines (from BTF line info) as ';' comments.\n"
 	"\n"
 	"Exit status: 0 success, 1 unreadable input, a size that is not a multiple\n"
 	"of 8, or an invalid encoding, 2 usage error.\n"
@@ -48,12 +50,21 @@ static struct moat_insn *decode_bytes(const unsigned char *b, size_t len)
 	return p;
 }
 
-/* Prints with an index column; returns the number of invalid encodings. */
-static int print_indexed(const struct moat_insn *p, size_t n, enum moat_syntax syn)
+/* Prints with an index column, and the source line wherever line info
+ * changes (prog may be NULL); returns the number of invalid encodings. */
+static int print_indexed(const struct moat_prog *prog, const struct moat_insn *p, size_t n,
+			 enum moat_syntax syn)
 {
 	int bad = 0;
 	char line[128];
+	const struct moat_line_info *last = NULL;
 	for (size_t i = 0; i < n;) {
+		const struct moat_line_info *li = prog ? moat_prog_line_info(prog, i) : NULL;
+		bool same = li && last && li->line == last->line && li->file && last->file &&
+			    !strcmp(li->file, last->file);
+		if (li && !same && li->text)
+			printf("; %s:%u: %s\n", li->file ? li->file : "?", li->line, li->text);
+		last = li;
 		int r = moat_disasm_insn(p, n, i, syn, line, sizeof(line));
 		printf("%6zu: %s\n", i, line);
 		bad += r < 0;
@@ -72,6 +83,28 @@ static int count_invalid(const struct moat_insn *p, size_t n)
 		i += r > 0 ? (size_t)r : 1;
 	}
 	return bad;
+}
+
+static int print_object(const char *path, enum moat_syntax syn)
+{
+	struct moat_error err;
+	struct moat_obj *obj = moat_obj_open(path, &err);
+	if (!obj)
+		return cli_fail_err("bpf disasm", &err);
+	int bad = 0;
+	for (size_t i = 0; i < moat_obj_prog_count(obj); i++) {
+		const struct moat_prog *prog = moat_obj_prog(obj, i);
+		size_t n;
+		const struct moat_insn *p = moat_prog_insns(prog, &n);
+		printf("%s%s (%s):\n", i ? "\n" : "", moat_obj_prog_section(obj, i),
+		       moat_prog_name(prog));
+		bad += print_indexed(prog, p, n, syn);
+	}
+	moat_obj_free(obj);
+	if (bad)
+		return cli_fail("bpf disasm", "%s: %d invalid instruction%s", path, bad,
+				bad == 1 ? "" : "s");
+	return EXIT_OK;
 }
 
 int cmd_bpf_disasm(int argc, char **argv)
@@ -107,8 +140,8 @@ int cmd_bpf_disasm(int argc, char **argv)
 	MOAT_AUTO(free) char *data = cli_read_file(path, &len, &err);
 	if (!data)
 		return cli_fail_err("bpf disasm", &err);
-	if (len >= 4 && !memcmp(data, "\x7f" "ELF", 4))
-		return cli_fail("bpf disasm", "%s: ELF objects are not supported yet", path);
+	if (cli_is_elf(data, len))
+		return print_object(path, syn);
 	if (len % 8)
 		return cli_fail("bpf disasm", "%s: size %zu is not a multiple of 8 bytes", path, len);
 	size_t n = len / 8;
@@ -123,7 +156,7 @@ int cmd_bpf_disasm(int argc, char **argv)
 		fputs(txt, stdout);
 		bad = count_invalid(p, n);
 	} else {
-		bad = print_indexed(p, n, syn);
+		bad = print_indexed(NULL, p, n, syn);
 	}
 	if (fflush(stdout))
 		return cli_fail("bpf disasm", "write failed");

@@ -8,13 +8,17 @@
 #include "cli/cli.h"
 
 const char cmd_bpf_run_usage[] =
-	"usage: moat bpf run FILE.{s,bin} [--type TYPE] [--mem FILE | --mem-hex HEX]\n"
-	"                    [--unverified] [--trace] [--jit]\n"
+	"usage: moat bpf run FILE.{s,bin,o} [--section NAME] [--type TYPE]\n"
+	"                    [--mem FILE | --mem-hex HEX] [--unverified] [--trace] [--jit]\n"
 	"\n"
-	"Verify the program in FILE (assembly when it ends in .s, raw bytecode\n"
-	"otherwise), run it once and print r0 as 'r0 = 0x2a (42)'.\n"
+	"Verify the program in FILE (an ELF object from clang -target bpf, assembly\n"
+	"when the name ends in .s, raw bytecode otherwise), run it once and print r0\n"
+	"as 'r0 = 0x2a (42)'.\n"
 	"\n"
-	"  --type TYPE     program type (default mem: r1 = input, r2 = its length)\n"
+	"  --section NAME  ELF: the program with this section or function name (default: the first)\n"
+	"  --type TYPE     program type (default: the ELF section's, else mem: r1 = input,\n"
+	"                  r2 = its length); mem, socket, xdp, tc, cgroup_skb, cgroup_device,\n"
+	"                  tracepoint, raw_tracepoint, seccomp\n"
 	"  --mem FILE      input memory read from FILE\n"
 	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
 	"  --unverified    skip the verifier; runs in the checked interpreter\n"
@@ -24,33 +28,6 @@ const char cmd_bpf_run_usage[] =
 	"Exit status: 0 success, 1 rejected or faulted, 2 usage error.\n";
 
 static const struct cli_cmd run_cmd = { "bpf run", NULL, cmd_bpf_run_usage, NULL, NULL };
-
-struct moat_prog *cli_bpf_load_prog(const char *path, enum moat_prog_type type,
-				    struct moat_error *err)
-{
-	size_t len;
-	char *buf = cli_read_file(path, &len, err);
-	if (!buf)
-		return NULL;
-	struct moat_insn *insns = NULL;
-	size_t n = 0;
-	size_t pl = strlen(path);
-	struct moat_prog *p = NULL;
-	if (pl > 2 && !strcmp(path + pl - 2, ".s")) {
-		if (moat_asm(buf, len, path, &insns, &n, err) == 0) {
-			p = moat_prog_new(type, insns, n, err);
-			free(insns);
-		}
-	} else if (len % sizeof(struct moat_insn)) {
-		moat_error_set(err, EINVAL, "%s: %zu bytes is not a whole number of instructions",
-			       path, len);
-	} else {
-		p = moat_prog_new(type, (const struct moat_insn *)(void *)buf,
-				  len / sizeof(struct moat_insn), err);
-	}
-	free(buf);
-	return p;
-}
 
 static int parse_hex(const char *s, uint8_t **out, size_t *len)
 {
@@ -89,15 +66,16 @@ static void write_file(void *arg, const char *text, size_t len)
 }
 
 struct run_args {
-	const char *file, *mem_file, *mem_hex;
+	const char *file, *mem_file, *mem_hex, *section;
 	enum moat_prog_type type;
-	bool unverified, trace, jit;
+	bool type_set, unverified, trace, jit;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 't' },
+		{ "section", required_argument, NULL, 'S' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "mem-hex", required_argument, NULL, 'x' },
 		{ "unverified", no_argument, NULL, 'u' },
@@ -114,7 +92,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 't':
 			if (moat_prog_type_parse(optarg, &a->type, &err) < 0)
 				return cli_usage(&run_cmd, "%s", err.msg);
+			a->type_set = true;
 			break;
+		case 'S': a->section = optarg; break;
 		case 'm': a->mem_file = optarg; break;
 		case 'x': a->mem_hex = optarg; break;
 		case 'u': a->unverified = true; break;
@@ -151,7 +131,9 @@ int cmd_bpf_run(int argc, char **argv)
 				 a.mem_hex);
 	if (a.mem_file && !(mem = (uint8_t *)cli_read_file(a.mem_file, &mem_len, &err)))
 		return cli_fail_err("bpf run", &err);
-	struct moat_prog *prog = cli_bpf_load_prog(a.file, a.type, &err);
+	struct cli_prog cp;
+	cli_bpf_load(a.file, a.section, a.type_set ? &a.type : NULL, &cp, &err);
+	struct moat_prog *prog = cp.prog;
 	struct moat_vm *vm = NULL;
 	struct moat_exec *exec = NULL;
 	uint64_t r0 = 0;
@@ -171,7 +153,7 @@ int cmd_bpf_run(int argc, char **argv)
 	}
 	moat_exec_free(exec);
 	moat_vm_free(vm);
-	moat_prog_free(prog);
+	cli_prog_release(&cp);
 	free(mem);
 	return rc;
 }

@@ -7,14 +7,20 @@
 #include "util/json.h"
 
 const char cmd_bpf_verify_usage[] =
-	"usage: moat bpf verify FILE [--type TYPE] [--json]\n"
+	"usage: moat bpf verify FILE.{s,bin,o} [--section NAME] [--type TYPE] [--json]\n"
 	"\n"
-	"Verify the program in FILE (assembly when it ends in .s, raw bytecode\n"
-	"otherwise).  Prints 'ok: N instructions, F functions', or the rejected\n"
-	"instruction and the reason.\n"
+	"Verify the program in FILE (an ELF object, assembly when the name ends in\n"
+	"  .s, raw bytecode otherwise).  Prints 'ok: N instructions, F functions', or\n"
+	"the rejected instruction and the reason.\n"
 	"\n"
-	"  --type TYPE   program type (default mem)\n"
-	"  --json        print {\"ok\":true,...} or {\"ok\":false,\"insn\":N,\"error\":\"...\"}\n"
+	"Today the verifier checks structure: opcodes and reserved fields, registers,\n"
+	"jump and call targets, lddw pairs, the end of the program, registers read\n"
+	"before they are written, helper ids.  Memory safety is enforced at run time\n"
+	"by the checked interpreter until the abstract interpreter lands.\n"
+	"\n"
+	"  --section NAME  ELF: the program with this section or function name\n"
+	"  --type TYPE     program type (default: the ELF section's, else mem)\n"
+	"  --json          print {\"ok\":true,...} or {\"ok\":false,\"insn\":N,\"error\":\"...\"}\n"
 	"\n"
 	"Exit status: 0 accepted, 1 rejected or unreadable, 2 usage error.\n";
 
@@ -57,11 +63,13 @@ int cmd_bpf_verify(int argc, char **argv)
 		return EXIT_OK;
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 't' },
+		{ "section", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum moat_prog_type type = MOAT_PROG_MEM;
-	bool json = false;
+	bool json = false, type_set = false;
+	const char *section = NULL;
 	struct moat_error err;
 	moat_error_clear(&err);
 	int c;
@@ -71,6 +79,9 @@ int cmd_bpf_verify(int argc, char **argv)
 		if (c == 't') {
 			if (moat_prog_type_parse(optarg, &type, &err) < 0)
 				return cli_usage(&verify_cmd, "%s", err.msg);
+			type_set = true;
+		} else if (c == 'S') {
+			section = optarg;
 		} else if (c == 'J') {
 			json = true;
 		} else {
@@ -79,10 +90,12 @@ int cmd_bpf_verify(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage(&verify_cmd, optind == argc ? "missing FILE" : "too many arguments");
-	struct moat_prog *prog = cli_bpf_load_prog(argv[optind], type, &err);
+	struct cli_prog cp;
+	cli_bpf_load(argv[optind], section, type_set ? &type : NULL, &cp, &err);
+	struct moat_prog *prog = cp.prog;
 	struct moat_verify_stats st = { 0 };
 	int r = prog ? moat_verify(prog, NULL, &st, &err) : -1;
 	int rc = report(json, prog, r, &st, &err);
-	moat_prog_free(prog);
+	cli_prog_release(&cp);
 	return rc;
 }
