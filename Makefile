@@ -21,6 +21,7 @@ demo: all
 
 check: deps
 	@scripts/check-layering
+	@$(MAKE) --no-print-directory INNER=1 build-all
 	@$(MAKE) --no-print-directory INNER=1 BUILD=build/asan SAN=1 build-tests
 	@MOAT_BUILD=build/asan tests/run
 	@$(MAKE) --no-print-directory fuzz-smoke

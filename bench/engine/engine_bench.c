@@ -3,7 +3,7 @@
  * through moat's engine, ns per run, in the output format of the peer
  * harness rte_bpf_bench so bench/engine/run can join the two tables.
  *
- * Usage: engine_bench [-t MS] [-r REPS] [--jit]
+ * Usage: engine_bench [-t MS] [-r REPS] [--jit | --unchecked]
  * Output per program: name, insns, "min/median" ns/run, result check.
  */
 #include <getopt.h>
@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include <moat/moat.h>
+/* Internal, for --unchecked only: the loop verified programs will run once
+ * the verifier proves memory safety (see MOAT_VERIFIER_PROVES_MEMORY_SAFETY). */
+#include "engine/exec_internal.h"
 
 #include "bpf_bench_progs.h"
 #include "bpf_bench_timing.h"
@@ -57,13 +60,17 @@ int main(int argc, char **argv)
 	uint64_t target_ms = 100;
 	int reps = 7;
 	enum moat_exec_mode mode = MOAT_EXEC_INTERP;
-	static const struct option lopts[] = { { "jit", no_argument, NULL, 'j' }, { 0 } };
+	bool unchecked = false;
+	static const struct option lopts[] = { { "jit", no_argument, NULL, 'j' },
+					       { "unchecked", no_argument, NULL, 'u' },
+					       { 0 } };
 	int c;
 	while ((c = getopt_long(argc, argv, "t:r:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't': target_ms = strtoull(optarg, NULL, 10); break;
 		case 'r': reps = atoi(optarg); break;
 		case 'j': mode = MOAT_EXEC_JIT; break;
+		case 'u': unchecked = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-t MS] [-r REPS] [--jit]\n", argv[0]);
 			return 2;
@@ -90,6 +97,8 @@ int main(int argc, char **argv)
 			status = 1;
 			continue;
 		}
+		if (unchecked)
+			moat_exec_force_unchecked(ex);
 		uint64_t r0 = 0, want = p->ref(pkt);
 		moat_exec_run(ex, pkt, BENCH_PKT_LEN, &r0, NULL);
 		double mn, med;

@@ -550,7 +550,7 @@ static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 	if (!eq(w, n, "lddw"))
 		return NOMATCH;
 	uint8_t d;
-	uint64_t v;
+	uint64_t v = 0;
 	int32_t idx, off = 0;
 	int e = reg(a, &d);
 	if (e || (e = expect(a, ',')))

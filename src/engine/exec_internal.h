@@ -65,8 +65,9 @@ struct moat_call {
 	struct moat_exec *tail_to; /* set by tail_call: switch programs after the helper */
 	bool checked;
 	/* checked mode: regions beyond the stack and ctx */
-	struct moat_region *regions;
+	struct moat_region *regions; /* inline_regions until more are needed */
 	size_t n_regions, cap_regions;
+	struct moat_region inline_regions[8];
 	bool oom;
 };
 

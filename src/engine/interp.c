@@ -14,6 +14,7 @@
 #include <moat/asm.h>
 
 #include "engine/exec_internal.h"
+#include "util/cleanup.h"
 #include "engine/isa.h"
 #include "engine/map_internal.h"
 
@@ -428,13 +429,15 @@ static int run_one(struct interp_run *run, uint8_t *stack, size_t stack_len,
 {
 	struct moat_exec *e = run->call.exec;
 	run->pc = 0;
-	discard_records(&run->call);
 	run->call.checked = e->checked;
+	if (!e->checked) /* verified: no regions to keep */
+		return interp_loop_fast(run, e->code, NULL, err);
+	discard_records(&run->call);
 	/* region 0: the main frame's stack; grows down with local calls */
 	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
 			     false);
 	moat_call_add_region(&run->call, run->ctx, run->ctx_len, false);
-	for (size_t i = 0; e->checked && i < e->n; i++) {
+	for (size_t i = 0; i < e->n; i++) {
 		const struct moat_insn *in = &e->prog->insns[i];
 		if (moat_is_lddw(in) && in->src == MOAT_PSEUDO_MAP_VALUE) {
 			struct moat_map *m = moat_prog_map(e->prog, (uint32_t)in->imm);
@@ -445,8 +448,7 @@ static int run_one(struct interp_run *run, uint8_t *stack, size_t stack_len,
 	}
 	if (run->call.oom)
 		return moat_error_set(err, ENOMEM, "out of memory");
-	return e->checked ? interp_loop_checked(run, e->code, NULL, err)
-			  : interp_loop_fast(run, e->code, NULL, err);
+	return interp_loop_checked(run, e->code, NULL, err);
 }
 
 int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
@@ -454,23 +456,46 @@ int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t 
 {
 	_Static_assert(MOAT_MAX_FRAMES * MOAT_STACK_SIZE <= 8192, "stack fits on the C stack");
 	_Alignas(16) uint8_t stack[MOAT_MAX_FRAMES * MOAT_STACK_SIZE];
-	struct interp_trace tr = { .prev_idx = -1 };
-	struct interp_run run = { .budget = exec->budget ? exec->budget : INTERP_BUDGET,
-				  .ctx = ctx, .ctx_len = ctx_len };
+	struct interp_trace tr;
+	/* Set field by field: a run is short, and zeroing the whole struct
+	 * (inline regions included) would cost more than a small program. */
+	struct interp_run run;
 	run.call.vm = exec->vm;
 	run.call.exec = exec;
+	run.call.user = NULL;
+	run.call.tail_calls = 0;
+	run.call.tail_to = NULL;
+	run.call.regions = run.call.inline_regions;
+	run.call.n_regions = 0;
+	run.call.cap_regions = MOAT_ARRAY_SIZE(run.call.inline_regions);
+	run.call.oom = false;
+	run.budget = exec->budget ? exec->budget : INTERP_BUDGET;
+	run.helper_id = 0;
+	run.ctx = ctx;
+	run.ctx_len = ctx_len;
+	run.trace = NULL;
 	int r;
 	for (;;) {
 		struct moat_exec *e = run.call.exec;
 		uint64_t r1 = run.call.tail_calls ? run.regs[1] : (uintptr_t)ctx;
 		memset(run.regs, 0, sizeof(run.regs));
-		memset(stack, 0, sizeof(stack));
 		run.regs[1] = r1;
 		run.regs[2] = ctx_len;
 		run.regs[MOAT_R10] = (uintptr_t)(stack + sizeof(stack));
-		tr.sink = e->trace;
-		tr.exec = e;
-		run.trace = e->trace.write && e->checked ? &tr : NULL;
+		if (e->checked) {
+			/* Checked runs may read stack the program never wrote:
+			 * give them zeros, not host data.  Verified programs
+			 * never read unwritten stack.  Deeper frames are zeroed
+			 * when a local call opens them. */
+			memset(stack + sizeof(stack) - MOAT_STACK_SIZE, 0, MOAT_STACK_SIZE);
+			run.trace = NULL;
+			if (e->trace.write) {
+				tr.sink = e->trace;
+				tr.exec = e;
+				tr.prev_idx = -1;
+				run.trace = &tr;
+			}
+		}
 		r = run_one(&run, stack, sizeof(stack), err);
 		if (r != 1)
 			break;
@@ -478,7 +503,8 @@ int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t 
 		run.call.tail_to = NULL;
 	}
 	discard_records(&run.call);
-	free(run.call.regions);
+	if (run.call.regions != run.call.inline_regions)
+		free(run.call.regions);
 	if (r == 0 && ret)
 		*ret = run.regs[0];
 	return r;

@@ -289,8 +289,10 @@ L_call_local:
 	memcpy(frames[depth].saved, &R[MOAT_R6], sizeof(frames[depth].saved));
 	depth++;
 	R[MOAT_R10] -= MOAT_STACK_SIZE;
-	if (CHECKED) /* region 0 is the stack: the frames alive now */
+	if (CHECKED) { /* region 0 is the stack: the frames alive now */
 		c->regions[0].lo -= MOAT_STACK_SIZE;
+		memset((void *)(uintptr_t)(R[MOAT_R10] - MOAT_STACK_SIZE), 0, MOAT_STACK_SIZE);
+	}
 	I = code + I->k;
 	DISPATCH;
 

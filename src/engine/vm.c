@@ -108,12 +108,18 @@ void moat_call_add_region(struct moat_call *call, const void *p, uint64_t len, b
 		    call->regions[i].ringbuf == ringbuf)
 			return;
 	if (call->n_regions == call->cap_regions) {
+		/* Runs start on the inline array (no allocation per run); the
+		 * first overflow moves to the heap. */
+		bool inl = call->regions == call->inline_regions || !call->regions;
 		size_t cap = call->cap_regions ? call->cap_regions * 2 : 16;
-		struct moat_region *r = realloc(call->regions, cap * sizeof(*r));
+		struct moat_region *r = inl ? malloc(cap * sizeof(*r))
+					    : realloc(call->regions, cap * sizeof(*r));
 		if (!r) {
 			call->oom = true;
 			return;
 		}
+		if (inl && call->n_regions)
+			memcpy(r, call->regions, call->n_regions * sizeof(*r));
 		call->regions = r;
 		call->cap_regions = cap;
 	}
