@@ -26,6 +26,8 @@ struct moat_verify_stats {
 	uint64_t states_pruned;   /* paths cut because a stored state covered them */
 	uint32_t stack_depth;     /* bytes of stack, deepest call chain */
 	uint32_t funcs;           /* functions (main + local) */
+	uint32_t ctx_accesses;    /* loads and stores through the context pointer (not
+				   * counting mem programs' buffer) */
 };
 
 /*

@@ -22,7 +22,8 @@ static struct moat_vm *vm;
 static int run_mode(struct moat_prog *p, bool unchecked, void *mem, size_t len, uint64_t *r0,
 		    struct moat_error *err)
 {
-	struct moat_exec *e = moat_exec_new(vm, p, NULL, err);
+	MOAT_OPTS(moat_exec_opts, o, .mem_len = len);
+	struct moat_exec *e = moat_exec_new(vm, p, &o, err);
 	if (!e)
 		return -1000;
 	if (unchecked)
@@ -30,6 +31,32 @@ static int run_mode(struct moat_prog *p, bool unchecked, void *mem, size_t len, 
 	int r = moat_exec_run(e, mem, len, r0, err);
 	moat_exec_free(e);
 	return r;
+}
+
+/* The checked interpreter on an unverified program: faults are caught at
+ * run time.  Returns the run's status (-1000 when the exec failed). */
+static int run_unverified(struct moat_prog *p, void *mem, size_t len, uint64_t *r0,
+			  struct moat_error *err)
+{
+	MOAT_OPTS(moat_exec_opts, o, .mode = MOAT_EXEC_CHECKED, .unverified = true, .mem_len = len);
+	struct moat_exec *e = moat_exec_new(vm, p, &o, err);
+	if (!e)
+		return -1000;
+	int r = moat_exec_run(e, mem, len, r0, err);
+	moat_exec_free(e);
+	return r;
+}
+
+/* The verifier rejects p (for a mem buffer of len bytes) at instruction insn. */
+static bool rejected_at(struct moat_prog *p, size_t len, long insn)
+{
+	struct moat_error err;
+	moat_error_clear(&err);
+	MOAT_OPTS(moat_verify_opts, o, .vm = vm, .mem_len = len);
+	int r = moat_verify(p, &o, NULL, &err);
+	if (r == 0 || err.insn != insn)
+		diag("verifier: %d at insn %ld: %s", r, err.insn, err.msg);
+	return r == -EACCES && err.insn == insn;
 }
 
 /* Runs in both loops and checks they agree; returns r0 (or ~0 on failure). */
@@ -115,6 +142,7 @@ static void test_mem(void)
 	const struct moat_insn p2[] = { I(MOAT_LDX | MOAT_MEMSX | MOAT_B, 0, 1, 8, 0), EXIT };
 	is_u64(run(p2, N(p2), mem, sizeof(mem)), (uint64_t)-1, "ldxsb sign-extends");
 	const struct moat_insn p3[] = { I(MOAT_ST | MOAT_MEM | MOAT_H, 10, 0, -2, 0x1234),
+					MOV64K(1, 0x7ab),
 					I(MOAT_STX | MOAT_MEM | MOAT_B, 10, 1, -1, 0),
 					I(MOAT_LDX | MOAT_MEM | MOAT_H, 0, 10, -2, 0), EXIT };
 	uint8_t before = mem[0];
@@ -182,25 +210,29 @@ static void test_checked(void)
 					EXIT };
 	struct moat_prog *p = moat_prog_new(MOAT_PROG_MEM, p1, N(p1), &err);
 	uint64_t r0;
-	int r = run_mode(p, false, mem, sizeof(mem), &r0, &err);
+	int r = run_unverified(p, mem, sizeof(mem), &r0, &err);
 	ok(r == -EFAULT && err.insn == 1, "out-of-bounds load faults at insn 1 (%s)", err.msg);
+	ok(rejected_at(p, sizeof(mem), 1), "the verifier rejects it at insn 1");
 	moat_prog_free(p);
 	const struct moat_insn p2[] = { MOV64K(0, 0), I(MOAT_ST | MOAT_MEM | MOAT_B, 10, 0, 0, 1),
 					EXIT };
 	p = moat_prog_new(MOAT_PROG_MEM, p2, N(p2), &err);
-	ok(run_mode(p, false, NULL, 0, &r0, &err) == -EFAULT, "store above the stack faults");
+	ok(run_unverified(p, NULL, 0, &r0, &err) == -EFAULT, "store above the stack faults");
+	ok(rejected_at(p, 0, 1), "the verifier rejects the store above the stack");
 	moat_prog_free(p);
 	const struct moat_insn p3[] = { MOV64K(1, 0), MOV64K(2, 0), I(MOAT_JMP | MOAT_CALL, 0, 0, 0, 1),
 					EXIT };
 	p = moat_prog_new(MOAT_PROG_MEM, p3, N(p3), &err);
-	ok(run_mode(p, false, NULL, 0, &r0, &err) == -EFAULT,
+	ok(run_unverified(p, NULL, 0, &r0, &err) == -EFAULT,
 	   "bad map pointer to a helper is caught (%s)", err.msg);
+	ok(rejected_at(p, 0, 2), "the verifier rejects the bad map pointer");
 	moat_prog_free(p);
 	const struct moat_insn p4[] = { MOV64K(0, 0), I(MOAT_ST | MOAT_MEM | MOAT_B, 10, 0, -513, 1),
 					EXIT };
 	p = moat_prog_new(MOAT_PROG_MEM, p4, N(p4), &err);
-	ok(run_mode(p, false, NULL, 0, &r0, &err) == -EFAULT && err.insn == 1,
+	ok(run_unverified(p, NULL, 0, &r0, &err) == -EFAULT && err.insn == 1,
 	   "store below the live frames faults");
+	ok(rejected_at(p, 0, 1), "the verifier rejects the store below the stack");
 	moat_prog_free(p);
 	/* the callee writes into its caller's frame through a pointer */
 	const struct moat_insn p5[] = {
@@ -305,7 +337,9 @@ static void test_ringbuf(void)
 		};
 		struct moat_prog *pr = moat_prog_new(MOAT_PROG_MEM, p, N(p), &err);
 		moat_prog_add_map(pr, rb, &err);
-		struct moat_exec *e = moat_exec_new(vm, pr, NULL, &err);
+		MOAT_OPTS(moat_exec_opts, o, .mode = late ? MOAT_EXEC_CHECKED : MOAT_EXEC_INTERP,
+			  .unverified = late);
+		struct moat_exec *e = moat_exec_new(vm, pr, &o, &err);
 		uint64_t r0 = 1, got = 0;
 		int r = e ? moat_exec_run(e, NULL, 0, &r0, &err) : -1;
 		if (!late) {
@@ -314,6 +348,7 @@ static void test_ringbuf(void)
 			is_u64(got, 0x1234, "record holds what the program wrote");
 		} else {
 			ok(r == -EFAULT && err.insn == 11, "write after submit faults (%s)", err.msg);
+			ok(rejected_at(pr, 0, 11), "the verifier rejects the write after submit");
 		}
 		moat_exec_free(e);
 		moat_prog_free(pr);

@@ -41,9 +41,8 @@ static void rw_call(const struct moat_insn *in, const struct moat_vm *vm, uint16
 			*use |= BIT(a + 1);
 }
 
-/* Registers instruction `in` reads (*use) and writes (*def). */
-static void rw(const struct moat_insn *in, const struct moat_vm *vm, uint16_t *use,
-	       uint16_t *def)
+void moat_verify_insn_rw(const struct moat_insn *in, const struct moat_vm *vm, uint16_t *use,
+			 uint16_t *def)
 {
 	unsigned cls = MOAT_CLASS(in->code), op = MOAT_OP(in->code), mode = MOAT_MODE(in->code);
 	*use = *def = 0;
@@ -133,7 +132,7 @@ int moat_verify_init_regs(const struct moat_prog *prog, const struct moat_vm *vm
 		size_t i = work[--top];
 		seen[i] = 1;
 		uint16_t use, def, missing;
-		rw(&insns[i], vm, &use, &def);
+		moat_verify_insn_rw(&insns[i], vm, &use, &def);
 		if ((missing = use & (uint16_t)~state[i])) {
 			r = moat_error_insn(err, EACCES, (long)i, "r%d is read before it is written",
 					    __builtin_ctz(missing));
@@ -156,4 +155,42 @@ out:
 	free(seen);
 	free(work);
 	return r;
+}
+
+uint16_t *moat_verify_liveness(const struct moat_prog *prog, const struct moat_vm *vm,
+			       const uint8_t *kind)
+{
+	size_t n;
+	const struct moat_insn *insns = moat_prog_insns(prog, &n);
+	uint16_t *live = calloc(n + 1, sizeof(*live));
+	if (!live)
+		return NULL;
+	/* Backward iteration to the fixed point: live[i] = use | (out & ~def).
+	 * Calls clobber r1-r5 (and a local call reads its arguments). */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t k = n; k-- > 0;) {
+			if (kind[k] & VK_LDDW_HI)
+				continue;
+			const struct moat_insn *in = &insns[k];
+			uint16_t use, def, out = 0;
+			moat_verify_insn_rw(in, vm, &use, &def);
+			bool call = in->code == (MOAT_JMP | MOAT_CALL) ||
+				    in->code == (MOAT_JMP | MOAT_CALL | MOAT_X);
+			if (call) {
+				def |= 0x3f;
+				if (in->src == MOAT_CALL_LOCAL && in->code == (MOAT_JMP | MOAT_CALL))
+					use |= 0x3e;
+			}
+			size_t s[2];
+			for (int j = succs(in, k, n, s); j-- > 0;)
+				out |= live[s[j]];
+			uint16_t v = (uint16_t)(use | (out & ~def)) | BIT(10);
+			if (v != live[k]) {
+				live[k] = v;
+				changed = true;
+			}
+		}
+	}
+	return live;
 }

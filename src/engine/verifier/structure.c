@@ -295,53 +295,30 @@ static int check_functions(struct sctx *s, uint32_t *funcs, struct moat_error *e
 	return 0;
 }
 
-/*
- * moat_verify, for now: the structural pass (plus the written-before-read
- * register check) only.  It does not yet track
- * register types or prove memory safety or termination; the interpreter
- * therefore checks every memory access at run time (see
- * MOAT_VERIFIER_PROVES_MEMORY_SAFETY).  A full abstract interpreter will
- * follow this pass.
- */
-int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opts,
-		struct moat_verify_stats *stats, struct moat_error *err)
+int moat_verify_structure(const struct moat_prog *prog, const struct moat_vm *vm, uint8_t *kind,
+			  uint32_t *funcs, struct moat_error *err)
 {
-	struct moat_vm *own = NULL;
-	const struct moat_vm *vm = MOAT_OPTS_HAS(opts, moat_verify_opts, vm) ? opts->vm : NULL;
-	if (!vm && !(vm = own = moat_vm_new(NULL, err)))
-		return -ENOMEM;
 	size_t n;
-	struct sctx s = { .in = moat_prog_insns(prog, &n), .vm = vm };
+	struct sctx s = { .in = moat_prog_insns(prog, &n), .vm = vm, .kind = kind };
 	s.n = n;
-	s.kind = calloc(n + 1, 1);
-	int r = s.kind ? 0 : moat_error_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; r == 0 && i + 1 < n; i++)
+	int r = 0;
+	for (size_t i = 0; i + 1 < n; i++)
 		if (moat_is_lddw(&s.in[i]))
 			s.kind[++i] = VK_LDDW_HI;
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (!(s.kind[i] & VK_LDDW_HI))
 			r = check_insn(&s, i, err);
-	uint32_t funcs = 0;
 	if (r == 0)
-		r = check_functions(&s, &funcs, err);
-	if (r == 0)
-		r = moat_verify_init_regs(prog, vm, s.kind, err);
-	if (MOAT_OPTS_HAS(opts, moat_verify_opts, log) && opts->log.write && opts->log_level > 0) {
-		char line[1100];
-		int len = r == 0 ? snprintf(line, sizeof(line),
-					    "structure: %zu instructions, %u functions: ok\n", n, funcs)
-				 : snprintf(line, sizeof(line), "structure: insn %ld: %s\n",
-					    err ? err->insn : -1L, err ? err->msg : "rejected");
-		opts->log.write(opts->log.arg, line, (size_t)len < sizeof(line) ? (size_t)len
-									   : sizeof(line) - 1);
+		r = check_functions(&s, funcs, err);
+	/* jump targets: where paths meet, so where the analysis stores states */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct moat_insn *in = &s.in[i];
+		unsigned cls = MOAT_CLASS(in->code), op = MOAT_OP(in->code);
+		if (s.kind[i] & VK_LDDW_HI || (cls != MOAT_JMP && cls != MOAT_JMP32) ||
+		    op == MOAT_CALL || op == MOAT_EXIT)
+			continue;
+		int64_t t = (int64_t)i + 1 + (cls == MOAT_JMP32 && op == MOAT_JA ? in->imm : in->off);
+		s.kind[t] |= VK_JUMP_TARGET;
 	}
-	if (r == 0 && stats) {
-		memset(stats, 0, sizeof(*stats));
-		stats->insns_processed = n;
-		stats->funcs = funcs;
-		stats->stack_depth = MOAT_STACK_SIZE;
-	}
-	free(s.kind);
-	moat_vm_free(own);
 	return r;
 }

@@ -1,0 +1,81 @@
+/*
+ * moat_verify: the structural pass (structure.c), registers written before
+ * read (init_regs.c), then the abstract interpreter over every path
+ * (check.c, memory.c, call.c), which proves memory safety and termination.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <moat/verify.h>
+#include <moat/vm.h>
+
+#include "engine/exec_internal.h"
+#include "engine/verifier/verifier_internal.h"
+
+static void log_str(const struct moat_verify_opts *o, const char *s, size_t len)
+{
+	if (o && MOAT_OPTS_HAS(o, moat_verify_opts, log) && o->log.write && o->log_level > 0)
+		o->log.write(o->log.arg, s, len);
+}
+
+int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opts,
+		struct moat_verify_stats *stats, struct moat_error *err)
+{
+	struct moat_vm *own = NULL;
+	const struct moat_vm *vm = MOAT_OPTS_HAS(opts, moat_verify_opts, vm) ? opts->vm : NULL;
+	if (!vm && !(vm = own = moat_vm_new(NULL, err)))
+		return -ENOMEM;
+	size_t n;
+	struct venv env = { .prog = prog, .in = moat_prog_insns(prog, &n), .vm = vm, .err = err };
+	env.n = n;
+	env.type = moat_prog_type(prog);
+	env.kernel_rules = env.type != MOAT_PROG_MEM;
+	if (MOAT_OPTS_HAS(opts, moat_verify_opts, max_insns)) {
+		env.kernel_rules |= opts->kernel_rules;
+		env.mem_len = opts->mem_len;
+		env.max_insns = opts->max_insns;
+		env.log_level = opts->log_level;
+		env.log = opts->log;
+	}
+	if (!env.log.write)
+		env.log_level = 0;
+	uint8_t *kind = calloc(n + 1, 1);
+	uint32_t funcs = 0;
+	int r = kind ? 0 : moat_error_set(err, ENOMEM, "out of memory");
+	if (r == 0)
+		r = moat_verify_structure(prog, vm, kind, &funcs, err);
+	if (r == 0)
+		r = moat_verify_init_regs(prog, vm, kind, err);
+	uint16_t *live = NULL;
+	if (r == 0 && !(live = moat_verify_liveness(prog, vm, kind)))
+		r = moat_error_set(err, ENOMEM, "out of memory");
+	if (r == 0) {
+		env.kind = kind;
+		env.live = live;
+		env.stats.funcs = 1;
+		r = moat_verify_analyze(&env);
+	}
+	char line[1100];
+	int len;
+	if (r == 0)
+		len = snprintf(line, sizeof(line),
+			       "verified: %zu instructions, %u functions, %" PRIu64 " processed, "
+			       "%" PRIu64 " states stored, %" PRIu64 " pruned, %u bytes of stack\n",
+			       n, funcs, env.stats.insns_processed, env.stats.states_stored,
+			       env.stats.states_pruned, env.stats.stack_depth);
+	else
+		len = snprintf(line, sizeof(line), "rejected: insn %ld: %s\n",
+			       err ? err->insn : -1L, err ? err->msg : "");
+	log_str(opts, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+	if (stats) {
+		*stats = env.stats;
+		stats->funcs = funcs;
+	}
+	free(live);
+	free(kind);
+	moat_vm_free(own);
+	return r;
+}
