@@ -40,8 +40,17 @@ static const uint8_t opcodes[] = {
 static const int32_t helpers[] = { MOAT_FN_map_lookup_elem, MOAT_FN_map_update_elem,
 				   MOAT_FN_ktime_get_ns };
 
+static unsigned long tried, accepted;
+
+static void stats(void)
+{
+	fprintf(stderr, "verify_fuzz: %lu programs, %lu accepted and run\n", tried, accepted);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (!tried++ && getenv("MOAT_FUZZ_STATS"))
+		atexit(stats);
 	if (size < MEM_LEN + 8)
 		return 0;
 	uint8_t mem[MEM_LEN];
@@ -108,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	moat_prog_add_map(p, map, &err);
 	MOAT_OPTS(moat_verify_opts, vo, .vm = vm, .mem_len = MEM_LEN, .max_insns = 200000);
 	if (moat_verify(p, &vo, NULL, &err) == 0) {
+		accepted++;
 		MOAT_OPTS(moat_exec_opts, eo, .mode = MOAT_EXEC_CHECKED, .unverified = true,
 			  .mem_len = MEM_LEN);
 		struct moat_exec *e = moat_exec_new(vm, p, &eo, &err);

@@ -15,7 +15,7 @@
 #include "engine/isa.h"
 #include "engine/verifier/walk.h"
 
-void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate)
+void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate, int insn)
 {
 	for (int k = 0; k < s->nrefs; k++) {
 		if (s->refs[k].id != ref)
@@ -28,9 +28,13 @@ void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate)
 		return;
 	for (int fi = 0; fi < s->nframes; fi++) {
 		struct vframe *f = s->frames[fi];
-		for (int r = 0; r < MOAT_NREGS; r++)
-			if (f->regs[r].ref == ref)
-				vreg_mark_not_init(&f->regs[r]);
+		for (int r = 0; r < MOAT_NREGS; r++) {
+			if (f->regs[r].ref != ref)
+				continue;
+			vreg_mark_not_init(&f->regs[r]);
+			f->regs[r].lost = VLOST_RELEASED;
+			f->regs[r].origin = insn;
+		}
 		for (uint16_t b = 0; b < f->depth; b += 8)
 			if (f->bytes[b] == SB_SPILL && f->spill[b / 8].ref == ref)
 				vreg_mark_not_init(&f->spill[b / 8]);
@@ -170,10 +174,13 @@ static int check_helper(struct walker *w, const struct moat_insn *in, uint32_t i
 	if (r)
 		return r;
 	if (release)
-		vrelease_ref(w->cur, release, true);
+		vrelease_ref(w->cur, release, true, w->i);
 	struct vframe *f = vcur_frame(w);
-	for (int k = 1; k <= 5; k++)
+	for (int k = 1; k <= 5; k++) {
 		vreg_mark_not_init(&f->regs[k]);
+		f->regs[k].lost = VLOST_CALL;
+		f->regs[k].origin = w->i;
+	}
 	struct vreg *r0 = &f->regs[0];
 	switch (p->ret) {
 	case MOAT_RET_INTEGER:
@@ -290,8 +297,11 @@ int vcheck_exit(struct walker *w)
 	if (s->nframes > 1) {
 		struct vframe *caller = s->frames[s->nframes - 2];
 		caller->regs[0] = *r0;
-		for (int k = 1; k <= 5; k++)
+		for (int k = 1; k <= 5; k++) {
 			vreg_mark_not_init(&caller->regs[k]);
+			caller->regs[k].lost = VLOST_CALL;
+			caller->regs[k].origin = (int32_t)f->callsite;
+		}
 		w->next = (int)f->callsite + 1;
 		s->nframes--;
 		s->frames[s->nframes] = NULL;

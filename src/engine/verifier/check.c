@@ -209,9 +209,18 @@ static bool is_ptr(const struct vreg *r)
 
 int vread_reg(struct walker *w, int r)
 {
-	if (vcur_frame(w)->regs[r].type == V_NOT_INIT)
-		return vfail(w, EACCES, "r%d is read before it is written on this path", r);
-	return 0;
+	const struct vreg *v = &vcur_frame(w)->regs[r];
+	if (v->type != V_NOT_INIT)
+		return 0;
+	if (v->lost == VLOST_CALL)
+		return vfail(w, EACCES, "r%d is read after the call at insn %d, which clobbers "
+			     "r1-r5; keep values across calls in r6-r9 or on the stack", r,
+			     v->origin);
+	if (v->lost == VLOST_RELEASED)
+		return vfail(w, EACCES, "r%d held a ring-buffer record that was released at insn "
+			     "%d (submitted or discarded); it cannot be used after that", r,
+			     v->origin);
+	return vfail(w, EACCES, "r%d is read before it is written on this path", r);
 }
 
 static bool ptr_allows_math(enum vtype t)
@@ -403,7 +412,7 @@ static void apply_null(struct vstate *s, const struct vreg *r, bool is_null)
 	uint32_t ref = r->ref;
 	for_each_reg(s, mark_null, &m);
 	if (is_null && ref)
-		vrelease_ref(s, ref, false);
+		vrelease_ref(s, ref, false, -1);
 }
 
 struct pkt_mark {

@@ -194,3 +194,94 @@ uint16_t *moat_verify_liveness(const struct moat_prog *prog, const struct moat_v
 	}
 	return live;
 }
+
+/*
+ * Registers whose value can matter for safety, before each instruction: it
+ * may flow (through ALU operations and moves) into a branch condition, a
+ * memory address, a value stored to memory, a helper or local-call argument,
+ * a callx target, or r0 at an exit where the value is checked (functions
+ * return into their callers; programs whose type limits the return value).
+ * Scalars outside this set may differ between two states without changing
+ * which paths are feasible or safe, so pruning ignores their ranges (the
+ * kernel tracks the same idea dynamically as "precision").
+ */
+uint16_t *moat_verify_precision(const struct moat_prog *prog, const struct moat_vm *vm,
+				const uint8_t *kind, bool main_r0_checked)
+{
+	size_t n;
+	const struct moat_insn *insns = moat_prog_insns(prog, &n);
+	uint16_t *prec = calloc(n + 1, sizeof(*prec));
+	bool *in_sub = calloc(n + 1, sizeof(*in_sub));
+	if (!prec || !in_sub) {
+		free(prec);
+		free(in_sub);
+		return NULL;
+	}
+	bool sub = false;
+	for (size_t i = 0; i < n; i++) {
+		if (kind[i] & VK_FUNC_START)
+			sub = i != 0;
+		in_sub[i] = sub;
+	}
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t k = n; k-- > 0;) {
+			if (kind[k] & VK_LDDW_HI)
+				continue;
+			const struct moat_insn *in = &insns[k];
+			unsigned cls = MOAT_CLASS(in->code), op = MOAT_OP(in->code);
+			bool x = MOAT_SRC(in->code) == MOAT_X;
+			uint16_t out = 0, v;
+			size_t s[2];
+			for (int j = succs(in, k, n, s); j-- > 0;)
+				out |= prec[s[j]];
+			uint16_t d = BIT(in->dst), sr = x ? BIT(in->src) : 0;
+			switch (cls) {
+			case MOAT_ALU:
+			case MOAT_ALU64:
+				if (op == MOAT_MOV)
+					v = (uint16_t)(out & ~d) | ((out & d) ? sr : 0);
+				else
+					v = (out & d) ? (uint16_t)(out | sr) : out;
+				break;
+			case MOAT_JMP:
+			case MOAT_JMP32:
+				if (op == MOAT_EXIT) {
+					v = in_sub[k] || main_r0_checked ? BIT(0) : 0;
+				} else if (op == MOAT_CALL) {
+					uint16_t use, def;
+					moat_verify_insn_rw(in, vm, &use, &def);
+					v = (uint16_t)(out & ~0x3f) | use | 0x3e;
+				} else if (op == MOAT_JA) {
+					v = out;
+				} else {
+					v = out | d | sr;
+				}
+				break;
+			case MOAT_LD:
+				/* LD_ABS/LD_IND define r0 (the kernel also clobbers
+				 * r1-r5, which then are never read) */
+				v = moat_is_lddw(in) ? (uint16_t)(out & ~d)
+						     : (uint16_t)(out & ~BIT(0)) |
+						       (MOAT_MODE(in->code) == MOAT_IND ? BIT(in->src) : 0);
+				break;
+			case MOAT_LDX:
+				v = (uint16_t)(out & ~d) | BIT(in->src);
+				break;
+			case MOAT_ST:
+				v = out | d;
+				break;
+			default: /* STX and atomics: address and value; cmpxchg reads r0 */
+				v = out | d | BIT(in->src) | BIT(0);
+				break;
+			}
+			v |= BIT(10);
+			if (v != prec[k]) {
+				prec[k] = v;
+				changed = true;
+			}
+		}
+	}
+	free(in_sub);
+	return prec;
+}

@@ -169,13 +169,21 @@ static bool vreg_covers(const struct vreg *o, const struct vreg *c, struct idmap
 }
 
 static bool frame_covers(const struct venv *env, const struct vframe *o, const struct vframe *c,
-			 uint16_t live, struct idmap *m, bool exact)
+			 uint16_t live, uint16_t prec, struct idmap *m, bool exact)
 {
 	if (o->callsite != c->callsite)
 		return false;
-	for (int r = 0; r < MOAT_NREGS; r++)
-		if (((live >> r) & 1) && !vreg_covers(&o->regs[r], &c->regs[r], m, exact))
+	for (int r = 0; r < MOAT_NREGS; r++) {
+		if (!((live >> r) & 1))
+			continue;
+		/* a scalar whose value cannot reach a safety check: any other
+		 * scalar behaves the same */
+		if (!exact && !((prec >> r) & 1) && o->regs[r].type == V_SCALAR &&
+		    c->regs[r].type == V_SCALAR)
+			continue;
+		if (!vreg_covers(&o->regs[r], &c->regs[r], m, exact))
 			return false;
+	}
 	uint16_t depth = o->depth > c->depth ? o->depth : c->depth;
 	for (uint16_t b = 0; b < depth; b++) {
 		uint8_t ob = b < o->depth ? o->bytes[b] : SB_INVALID;
@@ -209,11 +217,15 @@ bool vstate_covers(const struct venv *env, const struct vstate *old, const struc
 			return false;
 	for (int f = 0; f < old->nframes; f++) {
 		/* the innermost frame: registers live at the instruction;
-		 * callers: r6-r9 (and r10) survive the call, r0-r5 do not */
-		uint16_t live = f == old->nframes - 1 ? env->live[old->insn] : 0x7c0;
+		 * callers: at their return point, and only r6-r9 (and r10)
+		 * survive the call */
+		bool inner = f == old->nframes - 1;
+		uint32_t at = inner ? (uint32_t)old->insn : old->frames[f + 1]->callsite + 1;
+		uint16_t live = env->live[at] & (inner ? 0x7ff : 0x7c0);
+		uint16_t prec = env->prec[at];
 		if (exact)
 			live = 0x7ff;
-		if (!frame_covers(env, old->frames[f], cur->frames[f], live, &m, exact))
+		if (!frame_covers(env, old->frames[f], cur->frames[f], live, prec, &m, exact))
 			return false;
 	}
 	return true;

@@ -37,6 +37,14 @@ void moat_verify_insn_rw(const struct moat_insn *in, const struct moat_vm *vm, u
 uint16_t *moat_verify_liveness(const struct moat_prog *prog, const struct moat_vm *vm,
 			       const uint8_t *kind);
 
+/*
+ * Registers whose value may matter for safety before each instruction (see
+ * init_regs.c); pruning ignores the ranges of the other scalars.
+ * main_r0_checked: the program type limits the return value.
+ */
+uint16_t *moat_verify_precision(const struct moat_prog *prog, const struct moat_vm *vm,
+				const uint8_t *kind, bool main_r0_checked);
+
 /* ---------------------------------------------------------------- state */
 
 enum vtype {
@@ -64,6 +72,7 @@ enum vtype {
 struct vreg {
 	uint8_t type;         /* enum vtype */
 	uint8_t frame;        /* V_STACK: the frame whose stack it points into */
+	uint8_t lost;         /* V_NOT_INIT: why (VLOST_*), origin says where */
 	int32_t off;          /* pointers: constant offset */
 	struct tnum var;
 	int64_t smin, smax;
@@ -75,6 +84,9 @@ struct vreg {
 	const struct moat_map *map; /* V_MAP_PTR, V_MAP_VALUE* */
 	int32_t origin;       /* the instruction that produced a pointer, for messages */
 };
+
+/* Why a register holds nothing: */
+enum { VLOST_NEVER, VLOST_CALL, VLOST_RELEASED };
 
 /* Stack byte kinds. */
 enum { SB_INVALID, SB_MISC, SB_ZERO, SB_SPILL };
@@ -118,6 +130,7 @@ struct venv {
 	const struct moat_vm *vm;
 	const uint8_t *kind;
 	const uint16_t *live;
+	const uint16_t *prec;
 	enum moat_prog_type type;
 	bool kernel_rules;
 	uint64_t mem_len;

@@ -49,12 +49,15 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 		r = moat_verify_structure(prog, vm, kind, &funcs, err);
 	if (r == 0)
 		r = moat_verify_init_regs(prog, vm, kind, err);
-	uint16_t *live = NULL;
-	if (r == 0 && !(live = moat_verify_liveness(prog, vm, kind)))
+	uint16_t *live = NULL, *prec = NULL;
+	bool r0_checked = env.type == MOAT_PROG_CGROUP_SKB || env.type == MOAT_PROG_CGROUP_DEVICE;
+	if (r == 0 && (!(live = moat_verify_liveness(prog, vm, kind)) ||
+		       !(prec = moat_verify_precision(prog, vm, kind, r0_checked))))
 		r = moat_error_set(err, ENOMEM, "out of memory");
 	if (r == 0) {
 		env.kind = kind;
 		env.live = live;
+		env.prec = prec;
 		env.stats.funcs = 1;
 		r = moat_verify_analyze(&env);
 	}
@@ -75,6 +78,7 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 		stats->funcs = funcs;
 	}
 	free(live);
+	free(prec);
 	free(kind);
 	moat_vm_free(own);
 	return r;

@@ -53,7 +53,7 @@ int vcheck_helper_mem(struct walker *w, int regno, uint64_t size_max, bool write
 int vcheck_call(struct walker *w, const struct moat_insn *in);
 int vcheck_exit(struct walker *w);
 /* Drops reference ref from the state; invalidate: registers holding it
- * become unusable (a released record). */
-void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate);
+ * become unusable (a record released at insn). */
+void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate, int insn);
 
 #endif
