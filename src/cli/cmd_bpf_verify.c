@@ -32,9 +32,10 @@ const char cmd_bpf_verify_usage[] =
 	"                   failing instruction; 2: the state before every instruction\n"
 	"  --mem-len N      mem programs: the length of the buffer r1 points to (the\n"
 	"                   verifier proves accesses against it; default 0)\n"
-	"  --kernel-rules   also apply the kernel's limits (default for every type but\n"
-	"                   mem): constant shifts below the width, 512 bytes of stack\n"
-	"                   for the whole call chain, no division by constant zero\n"
+	"  --kernel-rules   predict the kernel's verdict: its limits (constant shifts\n"
+	"                   below the width, 512 bytes of stack for the whole call\n"
+	"                   chain, no division by constant zero; on by default for\n"
+	"                   every type but mem) and no unreachable instructions\n"
 	"  --max-insns N    stop the analysis after N processed instructions\n"
 	"  --json           print {\"ok\":true,\"insns\":N,...} or\n"
 	"                   {\"ok\":false,\"insn\":N,\"error\":\"...\"}; with --log, a \"log\" field\n"
@@ -59,8 +60,8 @@ static int report(bool json, const struct moat_prog *prog, int r, const struct m
 			fputs(sbuf_str(log), stdout);
 		if (r < 0)
 			return cli_fail_err("bpf verify", err);
-		printf("ok: %zu instructions, %u functions, %llu processed, %llu states stored, "
-		       "%llu pruned, %u bytes of stack\n", n, st->funcs,
+		printf("ok: %zu instructions, %u function%s, %llu processed, %llu states stored, "
+		       "%llu pruned, %u bytes of stack\n", n, st->funcs, st->funcs == 1 ? "" : "s",
 		       (unsigned long long)st->insns_processed, (unsigned long long)st->states_stored,
 		       (unsigned long long)st->states_pruned, st->stack_depth);
 		return EXIT_OK;

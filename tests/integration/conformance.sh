@@ -49,7 +49,7 @@ printf 'mov %%r0, 42\nexit\n' >"$tmp/p.s"
 out=$("$MOAT" bpf run "$tmp/p.s"); ok $? "bpf run exits 0"
 [ "$out" = "r0 = 0x2a (42)" ] && pass "bpf run prints r0" || fail "bpf run printed '$out'"
 out=$("$MOAT" bpf verify "$tmp/p.s"); ok $? "bpf verify exits 0"
-case "$out" in "ok: 2 instructions, 1 functions, 2 processed,"*) pass "bpf verify summary" ;;
+case "$out" in "ok: 2 instructions, 1 function, 2 processed,"*) pass "bpf verify summary" ;;
 *) fail "verify: '$out'" ;; esac
 printf 'mov %%r0, 1\n' >"$tmp/fall.s"
 must_fail 1 "falling off the end is rejected" "$MOAT" bpf verify "$tmp/fall.s"

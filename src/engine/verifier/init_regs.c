@@ -285,3 +285,37 @@ uint16_t *moat_verify_precision(const struct moat_prog *prog, const struct moat_
 	free(in_sub);
 	return prec;
 }
+
+long moat_verify_unreachable(const struct moat_prog *prog, const uint8_t *kind)
+{
+	size_t n;
+	const struct moat_insn *insns = moat_prog_insns(prog, &n);
+	uint8_t *seen = calloc(n + 1, 1);
+	size_t *work = calloc(n + 1, sizeof(*work)), top = 0;
+	long first = -2;
+	if (!seen || !work)
+		goto out;
+	seen[0] = 1;
+	work[top++] = 0;
+	while (top > 0) {
+		size_t i = work[--top], s[3];
+		const struct moat_insn *in = &insns[i];
+		int k = succs(in, i, n, s);
+		if (in->code == (MOAT_JMP | MOAT_CALL) && in->src == MOAT_CALL_LOCAL)
+			s[k++] = (size_t)((int64_t)i + 1 + in->imm);
+		while (k-- > 0) {
+			if (!seen[s[k]]) {
+				seen[s[k]] = 1;
+				work[top++] = s[k];
+			}
+		}
+	}
+	first = -1;
+	for (size_t i = 0; i < n && first < 0; i++)
+		if (!seen[i] && !(kind[i] & VK_LDDW_HI))
+			first = (long)i;
+out:
+	free(seen);
+	free(work);
+	return first;
+}

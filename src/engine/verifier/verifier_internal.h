@@ -26,6 +26,10 @@ int moat_verify_structure(const struct moat_prog *prog, const struct moat_vm *vm
 int moat_verify_init_regs(const struct moat_prog *prog, const struct moat_vm *vm,
 			  const uint8_t *kind, struct moat_error *err);
 
+/* The first instruction no path reaches, -1 when there is none, -2 when
+ * out of memory. */
+long moat_verify_unreachable(const struct moat_prog *prog, const uint8_t *kind);
+
 /* Registers instruction `in` reads (*use) and writes (*def), as bit sets. */
 void moat_verify_insn_rw(const struct moat_insn *in, const struct moat_vm *vm, uint16_t *use,
 			 uint16_t *def);
