@@ -30,6 +30,9 @@ struct moat_verify_stats {
 	uint32_t funcs;           /* functions (main + local) */
 	uint32_t ctx_accesses;    /* loads and stores through the context pointer (not
 				   * counting mem programs' buffer) */
+	/* on rejection: the last jumps taken on the failing path, oldest first */
+	uint32_t path_len;
+	uint32_t path[24][2];     /* {from, to} instruction indexes */
 };
 
 /*

@@ -37,8 +37,9 @@ const char cmd_bpf_verify_usage[] =
 	"                   chain, no division by constant zero; on by default for\n"
 	"                   every type but mem) and no unreachable instructions\n"
 	"  --max-insns N    stop the analysis after N processed instructions\n"
-	"  --json           print {\"ok\":true,\"insns\":N,...} or\n"
-	"                   {\"ok\":false,\"insn\":N,\"error\":\"...\"}; with --log, a \"log\" field\n"
+	"  --json           print {\"ok\":true,\"insns\":N,...statistics} or {\"ok\":false,\n"
+	"                   \"insn\":N,\"error\":\"...\",\"source\":{\"file\",\"line\",\"text\"},\n"
+	"                   \"path\":[[from,to],...]}; with --log, a \"log\" field\n"
 	"\n"
 	"Exit status: 0 accepted, 1 rejected or unreadable, 2 usage error.\n";
 
@@ -81,6 +82,26 @@ static int report(bool json, const struct moat_prog *prog, int r, const struct m
 		if (err->insn >= 0)
 			json_kint(&j, "insn", err->insn);
 		json_kstr(&j, "error", err->msg);
+		const struct moat_line_info *li =
+			prog && err->insn >= 0 ? moat_prog_line_info(prog, (size_t)err->insn) : NULL;
+		if (li && li->line) {
+			json_key(&j, "source");
+			json_obj(&j);
+			json_kstr(&j, "file", li->file ? li->file : "");
+			json_kuint(&j, "line", li->line);
+			if (li->text)
+				json_kstr(&j, "text", li->text);
+			json_end(&j);
+		}
+		json_key(&j, "path");
+		json_arr(&j);
+		for (uint32_t k = 0; k < st->path_len; k++) {
+			json_arr(&j);
+			json_uint(&j, st->path[k][0]);
+			json_uint(&j, st->path[k][1]);
+			json_end(&j);
+		}
+		json_end(&j);
 	}
 	if (log->len)
 		json_kstr(&j, "log", sbuf_str(log));

@@ -52,12 +52,15 @@ static void test_rejection_names_path(void)
 		EXIT,
 	};
 	struct moat_error err;
+	struct moat_verify_stats st;
 	moat_error_clear(&err);
-	int r = verify(p, N(p), MOAT_PROG_SOCKET_FILTER, 0, NULL, 0, NULL, &err);
+	int r = verify(p, N(p), MOAT_PROG_SOCKET_FILTER, 0, NULL, 0, &st, &err);
 	ok(r == -EACCES && err.insn == 5, "pointer returned at exit is rejected at insn 5 (%s)",
 	   err.msg);
 	ok(strstr(err.msg, "r0 holds a ctx pointer at exit") != NULL, "the rule is named");
 	ok(strstr(err.msg, "jumps on this path: 2->4") != NULL, "the path is named");
+	ok(st.path_len == 1 && st.path[0][0] == 2 && st.path[0][1] == 4,
+	   "the path is in the statistics as data");
 }
 
 static void test_stats_and_pruning(void)

@@ -66,8 +66,16 @@ int vfail(struct walker *w, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (w->cur && w->cur->nhist)
+	if (w->cur && w->cur->nhist) {
 		path_str(w->cur, path, sizeof(path));
+		struct moat_verify_stats *st = &w->env->stats;
+		uint32_t first = w->cur->nhist > VHIST ? w->cur->nhist - VHIST : 0;
+		st->path_len = 0;
+		for (uint32_t k = first; k < w->cur->nhist && st->path_len < 24; k++) {
+			st->path[st->path_len][0] = w->cur->hist_from[k % VHIST];
+			st->path[st->path_len++][1] = w->cur->hist_to[k % VHIST];
+		}
+	}
 	const struct moat_line_info *li = moat_prog_line_info(w->env->prog, (size_t)w->i);
 	if (li && li->line)
 		snprintf(where, sizeof(where), " [%s:%u]", li->file ? li->file : "?", li->line);
