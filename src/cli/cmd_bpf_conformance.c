@@ -18,7 +18,7 @@ const char cmd_bpf_conformance_usage[] =
 	"does not produce the stated result.  Prints 'PASS name' or\n"
 	"'FAIL name: reason' per test and a summary 'N passed, N failed'.\n"
 	"\n"
-	"  --jit   run in the JIT instead of the checked interpreter\n"
+	"  --jit   run in the JIT instead of the interpreter\n"
 	"\n"
 	"Exit status: 0 all passed, 1 some failed, 2 usage error.\n";
 
@@ -46,7 +46,7 @@ static int run_test(const struct moat_conf_test *t, bool jit, uint64_t *r0, stru
 	struct moat_prog *prog = moat_prog_new(MOAT_PROG_MEM, t->insns, t->n_insns, err);
 	struct moat_vm *vm = prog ? moat_vm_new(NULL, err) : NULL;
 	struct moat_exec *exec = NULL;
-	MOAT_OPTS(moat_exec_opts, eo, .mode = jit ? MOAT_EXEC_JIT : MOAT_EXEC_CHECKED,
+	MOAT_OPTS(moat_exec_opts, eo, .mode = jit ? MOAT_EXEC_JIT : MOAT_EXEC_INTERP,
 		  .mem_len = t->mem_len);
 	int r = -1;
 	if (vm && moat_vm_add_helper(vm, 5, &proto, helper_first_arg, NULL, err) == 0 &&

@@ -9,7 +9,8 @@
 
 const char cmd_bpf_run_usage[] =
 	"usage: moat bpf run FILE.{s,bin,o} [--section NAME] [--type TYPE]\n"
-	"                    [--mem FILE | --mem-hex HEX] [--unverified] [--trace] [--jit]\n"
+	"                    [--mem FILE | --mem-hex HEX] [--unverified] [--trace]\n"
+	"                    [--jit [--harden]]\n"
 	"\n"
 	"Verify the program in FILE (an ELF object from clang -target bpf, assembly\n"
 	"when the name ends in .s, raw bytecode otherwise), run it once and print r0\n"
@@ -23,7 +24,9 @@ const char cmd_bpf_run_usage[] =
 	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
 	"  --unverified    skip the verifier; runs in the checked interpreter\n"
 	"  --trace         print every executed instruction and the registers it changed\n"
-	"  --jit           run native code from the JIT\n"
+	"  --jit           run native code from moat's x86-64 JIT (programs the verifier\n"
+	"                  proves memory safe only)\n"
+	"  --harden        with --jit: blind constants against JIT spraying\n"
 	"\n"
 	"Exit status: 0 success, 1 rejected or faulted, 2 usage error.\n";
 
@@ -68,7 +71,7 @@ static void write_file(void *arg, const char *text, size_t len)
 struct run_args {
 	const char *file, *mem_file, *mem_hex, *section;
 	enum moat_prog_type type;
-	bool type_set, unverified, trace, jit;
+	bool type_set, unverified, trace, jit, harden;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -81,6 +84,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "unverified", no_argument, NULL, 'u' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "jit", no_argument, NULL, 'j' },
+		{ "harden", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct moat_error err;
@@ -100,6 +104,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'u': a->unverified = true; break;
 		case 'T': a->trace = true; break;
 		case 'j': a->jit = true; break;
+		case 'H': a->harden = true; break;
 		default:
 			return cli_usage(&run_cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -110,6 +115,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return cli_usage(&run_cmd, "--mem and --mem-hex exclude each other");
 	if (a->jit && a->unverified)
 		return cli_usage(&run_cmd, "--unverified runs only in the checked interpreter");
+	if (a->harden && !a->jit)
+		return cli_usage(&run_cmd, "--harden applies to --jit");
+	if (a->jit && a->trace)
+		return cli_usage(&run_cmd, "--trace needs the interpreter, not --jit");
 	a->file = argv[optind];
 	return EXIT_OK;
 }
@@ -141,7 +150,7 @@ int cmd_bpf_run(int argc, char **argv)
 	MOAT_OPTS(moat_vm_opts, vo, .print = { write_file, stdout });
 	MOAT_OPTS(moat_exec_opts, eo,
 		  .mode = a.jit ? MOAT_EXEC_JIT : a.unverified ? MOAT_EXEC_CHECKED : MOAT_EXEC_INTERP,
-		  .unverified = a.unverified, .mem_len = mem_len);
+		  .unverified = a.unverified, .harden = a.harden, .mem_len = mem_len);
 	if (a.trace)
 		eo.trace = (struct moat_sink){ write_file, stdout };
 	if (prog && (vm = moat_vm_new(&vo, &err)) && (exec = moat_exec_new(vm, prog, &eo, &err)) &&

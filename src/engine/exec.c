@@ -11,11 +11,13 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	enum moat_exec_mode mode = MOAT_OPTS_HAS(opts, moat_exec_opts, mode) ? opts->mode
 									      : MOAT_EXEC_INTERP;
 	bool unverified = MOAT_OPTS_HAS(opts, moat_exec_opts, unverified) && opts->unverified;
-	if (mode == MOAT_EXEC_JIT) {
-		moat_error_set(err, EOPNOTSUPP, "the JIT is not built yet");
+	bool harden = MOAT_OPTS_HAS(opts, moat_exec_opts, harden) && opts->harden;
+	bool tracing = MOAT_OPTS_HAS(opts, moat_exec_opts, trace) && opts->trace.write;
+	if (mode == MOAT_EXEC_JIT && tracing) {
+		moat_error_set(err, EINVAL, "tracing needs the interpreter, not the JIT");
 		return NULL;
 	}
-	if (mode != MOAT_EXEC_INTERP && mode != MOAT_EXEC_CHECKED) {
+	if (mode != MOAT_EXEC_INTERP && mode != MOAT_EXEC_CHECKED && mode != MOAT_EXEC_JIT) {
 		moat_error_set(err, EINVAL, "unknown execution mode %d", (int)mode);
 		return NULL;
 	}
@@ -24,15 +26,32 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 			       "unverified programs may only run in the checked interpreter");
 		return NULL;
 	}
+	uint64_t mem_len = MOAT_OPTS_HAS(opts, moat_exec_opts, mem_len) ? opts->mem_len : 0;
+	struct moat_verify_stats st = { 0 };
 	if (!unverified) {
-		MOAT_OPTS(moat_verify_opts, vo, .vm = vm);
+		MOAT_OPTS(moat_verify_opts, vo, .vm = vm, .mem_len = mem_len);
 		if (MOAT_OPTS_HAS(opts, moat_exec_opts, verify_log)) {
 			vo.log_level = opts->verify_log_level;
 			vo.log = opts->verify_log;
-			vo.mem_len = opts->mem_len;
 		}
-		if (moat_verify(prog, &vo, NULL, err) < 0)
+		if (moat_verify(prog, &vo, &st, err) < 0)
 			return NULL;
+	}
+	/*
+	 * The unchecked loop and native code trust every pointer: only what
+	 * the verifier proved memory safe may go there.  Its proof covers
+	 * everything but direct reads of context fields of the kernel's
+	 * types (moat's VM does not yet rewrite context layouts the way the
+	 * kernel does), so those programs stay in the checked interpreter.
+	 */
+	bool proven = MOAT_VERIFIER_PROVES_MEMORY_SAFETY && !unverified &&
+		      (moat_prog_type(prog) == MOAT_PROG_MEM || st.ctx_accesses == 0);
+	if (mode == MOAT_EXEC_JIT && !proven) {
+		moat_error_set(err, EOPNOTSUPP,
+			       "the JIT runs only programs whose memory safety the verifier proves "
+			       "for moat's VM; this one reads context fields directly, so run it "
+			       "in the interpreter");
+		return NULL;
 	}
 	struct moat_exec *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -42,21 +61,30 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	e->vm = vm;
 	e->prog = prog;
 	e->mode = mode;
+	e->mem_len = mem_len;
 	if (MOAT_OPTS_HAS(opts, moat_exec_opts, trace))
 		e->trace = opts->trace;
-	/*
-	 * The unchecked loop trusts every pointer.  Only a verifier that proves
-	 * memory safety may send a program there; until then (and whenever
-	 * the caller asked for checks, runs unverified or traces) every access
-	 * is checked.
-	 */
-	e->checked = mode == MOAT_EXEC_CHECKED || unverified || e->trace.write ||
-		     !MOAT_VERIFIER_PROVES_MEMORY_SAFETY;
-	if (moat_interp_prepare(e, err) < 0) {
+	e->checked = mode == MOAT_EXEC_CHECKED || e->trace.write || !proven;
+	if (moat_interp_prepare(e, err) < 0 ||
+	    (mode == MOAT_EXEC_JIT && moat_jit_compile(e, harden, err) < 0)) {
 		moat_exec_free(e);
 		return NULL;
 	}
 	return e;
+}
+
+int moat_exec_force_jit(struct moat_exec *exec, bool harden, struct moat_error *err)
+{
+	if (exec->checked) {
+		moat_exec_force_unchecked(exec);
+		if (exec->checked)
+			return moat_error_set(err, ENOMEM, "out of memory");
+	}
+	int r = moat_jit_compile(exec, harden, err);
+	if (r < 0)
+		return r;
+	exec->mode = MOAT_EXEC_JIT;
+	return 0;
 }
 
 void moat_exec_force_unchecked(struct moat_exec *exec)
@@ -77,6 +105,7 @@ void moat_exec_free(struct moat_exec *exec)
 {
 	if (!exec)
 		return;
+	moat_jit_free(exec->jit);
 	free(exec->code);
 	free(exec);
 }
@@ -84,6 +113,13 @@ void moat_exec_free(struct moat_exec *exec)
 int moat_exec_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
 		  struct moat_error *err)
 {
+	/* unchecked code trusts the buffer length the verifier assumed */
+	if (!exec->checked && ctx_len < exec->mem_len && moat_prog_type(exec->prog) == MOAT_PROG_MEM)
+		return moat_error_set(err, EINVAL,
+				      "the program was verified for %llu bytes of input; this run "
+				      "has %zu", (unsigned long long)exec->mem_len, ctx_len);
+	if (exec->jit)
+		return moat_jit_run(exec, ctx, ctx_len, ret, err);
 	return moat_interp_run(exec, ctx, ctx_len, ret, err);
 }
 
@@ -94,10 +130,7 @@ enum moat_exec_mode moat_exec_mode(const struct moat_exec *exec)
 
 const void *moat_exec_code(const struct moat_exec *exec, size_t *len)
 {
-	(void)exec;
-	if (len)
-		*len = 0;
-	return NULL;
+	return moat_jit_code(exec->jit, len);
 }
 
 int moat_prog_array_set(struct moat_map *map, uint32_t idx, struct moat_exec *exec,

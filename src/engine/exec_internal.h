@@ -46,8 +46,12 @@ struct moat_exec {
 	bool checked;      /* run the bounds-checking loop */
 	struct moat_sink trace;
 	uint64_t budget;   /* checked runs: instruction limit; 0 = the default */
+	uint64_t mem_len;  /* MOAT_PROG_MEM: the input length the verifier assumed */
 	struct moat_dinsn *code; /* prog->n entries (lddw's second slot unused) */
 	size_t n;
+	/* MOAT_EXEC_JIT: native code (NULL otherwise).  A JIT exec keeps its
+	 * unchecked pre-decoding too: an interpreted program may tail-call it. */
+	struct moat_jit *jit;
 };
 
 /* A memory region a checked run may touch. */
@@ -87,13 +91,39 @@ int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t 
 		    struct moat_error *err);
 
 /*
- * True once the verifier proves memory safety.  The structural pass in
- * verifier/structure.c does not, so every exec runs the checked loop for
- * now; when the abstract interpreter lands, moat_exec_new may trust it.
+ * The verifier proves memory safety (src/engine/verifier/), so verified
+ * programs run unchecked or as native code.  Setting this to 0 sends every
+ * program to the checked interpreter and disables the JIT.
  */
-#define MOAT_VERIFIER_PROVES_MEMORY_SAFETY 0
+#define MOAT_VERIFIER_PROVES_MEMORY_SAFETY 1
 
 /* Tests only: switch an exec to the unchecked loop regardless of the verifier. */
 void moat_exec_force_unchecked(struct moat_exec *exec);
+
+/*
+ * Tests, fuzzers and benchmarks only: compile an exec (made in any mode) to
+ * native code and run it there from now on, regardless of the verifier.
+ * Native code does no bounds checks: only programs known to be memory safe
+ * may be forced.  On failure the exec is unchanged.
+ */
+int moat_exec_force_jit(struct moat_exec *exec, bool harden, struct moat_error *err);
+
+/* The x86-64 JIT (jit/).  moat_jit_compile turns exec->prog (with
+ * exec->code pre-decoded) into exec->jit; moat_jit_run runs it as
+ * moat_interp_run runs the interpreter. */
+struct moat_jit;
+int moat_jit_compile(struct moat_exec *exec, bool harden, struct moat_error *err);
+int moat_jit_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
+		 struct moat_error *err);
+void moat_jit_free(struct moat_jit *jit);
+/* The native code of jit (owned by it) and its length; NULL when jit is NULL. */
+const void *moat_jit_code(const struct moat_jit *jit, size_t *len);
+/*
+ * For display (moat bpf jit): translates prog into a plain malloc'd buffer
+ * that is never made executable (the caller verifies first if it wants to
+ * know whether the program may run).  The caller frees *code.
+ */
+int moat_jit_image(struct moat_vm *vm, const struct moat_prog *prog, bool harden, uint8_t **code,
+		   size_t *len, struct moat_error *err);
 
 #endif

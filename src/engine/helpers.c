@@ -166,6 +166,14 @@ static uint64_t h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 	struct moat_exec *e = moat_prog_array_get(m, (uint32_t)r3);
 	if (!e)
 		return (uint64_t)-ENOENT;
+	/* the target sees this program's context: same type, and an
+	 * unchecked target no more input than this one was verified for */
+	enum moat_prog_type t = moat_prog_type(e->prog);
+	if (t != moat_prog_type(c->exec->prog))
+		return (uint64_t)-EINVAL;
+	if (t == MOAT_PROG_MEM && !e->checked &&
+	    e->mem_len > (c->exec->checked ? 0 : c->exec->mem_len))
+		return (uint64_t)-EINVAL;
 	c->tail_calls++;
 	c->tail_to = e;
 	return 0;

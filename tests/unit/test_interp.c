@@ -401,9 +401,30 @@ static void test_helpers(void)
 	   "map_lookup_elem proto");
 	ok(moat_vm_helper_proto(pv, 999) == NULL, "unknown helper has no proto");
 	moat_vm_free(pv);
+	/* a socket filter reading __sk_buff fields: moat's VM does not
+	 * convert context layouts, so it runs checked and never in the JIT */
+	const struct moat_insn sk[] = { I(MOAT_LDX | MOAT_MEM | MOAT_W, 0, 1, 0, 0), EXIT };
+	pr = moat_prog_new(MOAT_PROG_SOCKET_FILTER, sk, N(sk), &err);
 	MOAT_OPTS(moat_exec_opts, jo, .mode = MOAT_EXEC_JIT);
-	pr = moat_prog_new(MOAT_PROG_MEM, q, N(q), &err);
-	ok(!moat_exec_new(vm, pr, &jo, &err) && err.errnum == EOPNOTSUPP, "JIT not built yet");
+	ok(!moat_exec_new(vm, pr, &jo, &err) && err.errnum == EOPNOTSUPP,
+	   "context-reading programs are refused by the JIT (%s)", err.msg);
+	e = moat_exec_new(vm, pr, NULL, &err);
+	ok(e && e->checked, "and run in the checked interpreter");
+	moat_exec_free(e);
+	moat_prog_free(pr);
+	/* verified mem programs run unchecked, and only on as much input as
+	 * the verifier assumed */
+	const struct moat_insn ld[] = { I(MOAT_LDX | MOAT_MEM | MOAT_DW, 0, 1, 0, 0), EXIT };
+	pr = moat_prog_new(MOAT_PROG_MEM, ld, N(ld), &err);
+	MOAT_OPTS(moat_exec_opts, mo, .mem_len = 8);
+	e = moat_exec_new(vm, pr, &mo, &err);
+	uint8_t buf[8] = { 1 };
+	r0 = 0;
+	ok(e && !e->checked && moat_exec_run(e, buf, 8, &r0, &err) == 0 && r0 == 1,
+	   "a verified mem program runs unchecked");
+	ok(e && moat_exec_run(e, buf, 4, &r0, &err) == -EINVAL,
+	   "a shorter input than verified is refused (%s)", err.msg);
+	moat_exec_free(e);
 	moat_prog_free(pr);
 }
 
