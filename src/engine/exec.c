@@ -110,14 +110,27 @@ void moat_exec_free(struct moat_exec *exec)
 	free(exec);
 }
 
+/* moat_exec_run with less input than the verifier assumed: out of line, so
+ * the common path needs no stack frame. */
+static __attribute__((cold, noinline)) int exec_run_short(struct moat_exec *exec, void *ctx,
+							   size_t ctx_len, uint64_t *ret,
+							   struct moat_error *err)
+{
+	if (moat_prog_type(exec->prog) == MOAT_PROG_MEM)
+		return moat_error_set(err, EINVAL,
+				      "the program was verified for %llu bytes of input; this run "
+				      "has %zu", (unsigned long long)exec->mem_len, ctx_len);
+	if (exec->jit)
+		return moat_jit_run(exec, ctx, ctx_len, ret, err);
+	return moat_interp_run(exec, ctx, ctx_len, ret, err);
+}
+
 int moat_exec_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
 		  struct moat_error *err)
 {
 	/* unchecked code trusts the buffer length the verifier assumed */
-	if (!exec->checked && ctx_len < exec->mem_len && moat_prog_type(exec->prog) == MOAT_PROG_MEM)
-		return moat_error_set(err, EINVAL,
-				      "the program was verified for %llu bytes of input; this run "
-				      "has %zu", (unsigned long long)exec->mem_len, ctx_len);
+	if (__builtin_expect(!exec->checked && ctx_len < exec->mem_len, 0))
+		return exec_run_short(exec, ctx, ctx_len, ret, err);
 	if (exec->jit)
 		return moat_jit_run(exec, ctx, ctx_len, ret, err);
 	return moat_interp_run(exec, ctx, ctx_len, ret, err);

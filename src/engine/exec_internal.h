@@ -30,7 +30,7 @@ struct moat_vm {
 
 /* One pre-decoded instruction: the dispatch label of its handler, the
  * register fields, and a 64-bit operand (sign-extended imm, lddw value,
- * jump target index, helper slot) computed once at exec creation. */
+ * jump target address, helper id) computed once at exec creation. */
 struct moat_dinsn {
 	const void *op;
 	uint8_t dst, src;

@@ -1,9 +1,12 @@
 /*
  * The interpreter: programs are pre-decoded once into threaded code (one
  * handler address per instruction, operands pre-computed, lddw maps
- * resolved) and run by the loop in interp_loop.h, which is compiled twice:
- * unchecked, and checked (bounds on every access, helper arguments checked
- * against their prototypes, an instruction budget, tracing).
+ * resolved, jump targets as addresses) and run by the loop in
+ * interp_loop.h, which is compiled twice: unchecked, and checked (bounds on
+ * every access, helper arguments checked against their prototypes, an
+ * instruction budget, tracing).  The unchecked loop is moat_interp_run
+ * itself and gets specialised handlers (interp_fuse.c): superinstructions
+ * and r0 kept in a machine register.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,28 +20,11 @@
 #include "util/cleanup.h"
 #include "engine/isa.h"
 #include "engine/map_internal.h"
+#include "engine/interp_internal.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the interpreter assumes a little-endian host (le = truncate, be = swap)"
 #endif
-
-/* Handler numbers, generated from the one semantics table. */
-enum interp_op {
-	OP_INVALID,
-#define ALU(n64, n32, op, off, e64, e32) OP_##n64##_K, OP_##n64##_X, OP_##n32##_K, OP_##n32##_X,
-#define JCOND(name, op, c64, c32) OP_##name##_K, OP_##name##_X, OP_##name##32_K, OP_##name##32_X,
-#define MEMSIZE(sfx, size, bytes, type, stype) \
-	OP_ldx##sfx, OP_ldxs##sfx, OP_st##sfx, OP_stx##sfx, OP_ldabs##sfx, OP_ldind##sfx,
-#include "engine/isa.def"
-#define ATOMIC_ENUM(n) OP_a_##n##32, OP_a_##n##64, OP_af_##n##32, OP_af_##n##64,
-	ATOMIC_ENUM(add) ATOMIC_ENUM(or) ATOMIC_ENUM(and) ATOMIC_ENUM(xor) ATOMIC_ENUM(xchg_)
-#undef ATOMIC_ENUM
-	OP_cmpxchg32, OP_cmpxchg64,
-	OP_lddw, OP_ja, OP_call, OP_call_local, OP_callx, OP_exit,
-	OP_le16, OP_le32, OP_le64, OP_swap16, OP_swap32, OP_swap64,
-	OP_off_end, /* the slot after the last instruction, and bad jump targets */
-	OP_COUNT
-};
 
 /* Checked runs stop after this many instructions: the structural verifier
  * does not prove termination. */
@@ -47,6 +33,17 @@ enum interp_op {
 struct interp_frame {
 	const struct moat_dinsn *ret;
 	uint64_t saved[4]; /* r6-r9 */
+};
+
+/* moat_interp_run(NULL, resume, ...): the decoder asking for the fast
+ * loop's labels (exec NULL), or interp_chain resuming a chain that
+ * tail-called an unchecked program. */
+struct interp_resume {
+	const void *const *labels;
+	struct moat_exec *exec;
+	void *ctx;
+	size_t ctx_len;
+	struct interp_run *run;
 };
 
 struct interp_trace {
@@ -65,6 +62,7 @@ struct interp_run {
 	void *ctx;
 	size_t ctx_len;
 	struct interp_trace *trace;
+	uint8_t *stack_top; /* the fast loop's r10, when interp_chain resumes it */
 };
 
 static bool interp_access_ok(const struct moat_call *c, uintptr_t a, uint64_t len)
@@ -90,17 +88,32 @@ static int interp_fault(struct interp_run *run, const struct moat_dinsn *code,
 }
 
 /* Legacy packet load: big-endian value of `bytes` bytes at packet offset
- * off into r0; false when out of the packet. */
-static bool interp_ld_pkt(struct interp_run *run, uint32_t off, unsigned bytes)
+ * off into *v; false when out of the packet. */
+static bool interp_ld_pkt(const void *ctx, size_t ctx_len, uint32_t off, unsigned bytes,
+			  uint64_t *v)
 {
-	if (off > run->ctx_len || bytes > run->ctx_len - off)
+	if (off > ctx_len || bytes > ctx_len - off)
 		return false;
-	const uint8_t *p = (const uint8_t *)run->ctx + off;
-	uint64_t v = 0;
+	const uint8_t *p = (const uint8_t *)ctx + off;
+	*v = 0;
 	for (unsigned i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	run->regs[0] = v;
+		*v = *v << 8 | p[i];
 	return true;
+}
+
+/* The helpers' view of an unchecked run, set up at its first helper call. */
+static void interp_call_init(struct moat_call *c, struct moat_exec *exec)
+{
+	c->vm = exec->vm;
+	c->exec = exec;
+	c->user = NULL;
+	c->tail_calls = 0;
+	c->tail_to = NULL;
+	c->checked = false;
+	c->regions = c->inline_regions;
+	c->n_regions = 0;
+	c->cap_regions = MOAT_ARRAY_SIZE(c->inline_regions);
+	c->oom = false;
 }
 
 static bool is_prog_map(const struct moat_exec *e, uint64_t v)
@@ -206,8 +219,35 @@ static void interp_trace_step(struct interp_run *run, const struct moat_dinsn *c
 	memcpy(t->prev, run->regs, sizeof(t->prev));
 }
 
+static int interp_chain(struct interp_run *run, uint8_t *stack, size_t stack_len, uint64_t *ret,
+			struct moat_error *err);
+static int interp_run_checked(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
+			      struct moat_error *err);
+static void interp_run_init(struct interp_run *run, const struct moat_exec *exec, void *ctx,
+			    size_t ctx_len);
+
+/* GCC: global CSE hoists and merges loads across the handlers, which hurts
+ * a threaded loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INTERP_LOOP_ATTRS __attribute__((hot, optimize("no-gcse")))
+#define INTERP_NO_MEMSET __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define INTERP_LOOP_ATTRS __attribute__((hot))
+#define INTERP_NO_MEMSET
+#endif
+
+/* Zeroes one frame of stack (checked runs) with wide stores: for 512
+ * bytes, the rep stos a memset becomes costs more than a small program. */
+typedef uint64_t interp_v2 __attribute__((vector_size(16), may_alias));
+INTERP_NO_MEMSET
+static void interp_zero_frame(uint8_t *p)
+{
+	for (size_t i = 0; i < MOAT_STACK_SIZE; i += sizeof(interp_v2))
+		*(interp_v2 *)(void *)(p + i) = (interp_v2){ 0, 0 };
+}
+
 #define CHECKED 0
-#define LOOP_FN interp_loop_fast
+#define LOOP_FN moat_interp_run
 #include "engine/interp_loop.h"
 #undef CHECKED
 #undef LOOP_FN
@@ -353,62 +393,84 @@ static int decode_lddw(struct moat_exec *e, size_t i, uint64_t *k, struct moat_e
 	return 0;
 }
 
+/* The plain handler number of instruction i (lddw: also resolves k). */
+static int decode_one(struct moat_exec *e, size_t i, struct moat_dinsn *d, struct moat_error *err)
+{
+	const struct moat_insn *in = &e->prog->insns[i];
+	size_t n = e->prog->n;
+	int op = OP_INVALID;
+	*d = (struct moat_dinsn){ .dst = in->dst, .src = in->src, .off = in->off,
+				  .imm = in->imm, .k = (uint64_t)(int64_t)in->imm };
+	switch (MOAT_CLASS(in->code)) {
+	case MOAT_ALU:
+	case MOAT_ALU64:
+		op = decode_alu(in);
+		break;
+	case MOAT_JMP:
+	case MOAT_JMP32:
+		op = decode_jmp(in, i, &d->k);
+		break;
+	case MOAT_LD:
+		if (moat_is_lddw(in)) {
+			int r = decode_lddw(e, i, &d->k, err);
+			if (r < 0)
+				return r;
+			op = OP_lddw;
+			break;
+		}
+		op = decode_mem(in);
+		break;
+	default:
+		op = decode_mem(in);
+		break;
+	}
+	/* Unverified (checked) runs may hold anything: keep register
+	 * numbers inside the register file and control inside code[]. */
+	if (in->dst > MOAT_R10 || in->src > MOAT_R10)
+		op = OP_INVALID;
+	if ((op >= OP_jeq_K && op <= OP_jsle32_X) || op == OP_ja || op == OP_call_local) {
+		if (d->k > n)
+			d->k = n;
+		d->k = (uintptr_t)&e->code[d->k]; /* the loops jump to the address */
+	}
+	if (op == OP_callx && d->k > MOAT_R10)
+		op = OP_INVALID;
+	return op;
+}
+
 int moat_interp_prepare(struct moat_exec *e, struct moat_error *err)
 {
 	const void *const *labels;
-	if (e->checked)
+	if (e->checked) {
 		interp_loop_checked(NULL, NULL, &labels, NULL);
-	else
-		interp_loop_fast(NULL, NULL, &labels, NULL);
+	} else {
+		struct interp_resume q = { .exec = NULL };
+		moat_interp_run(NULL, &q, 0, NULL, NULL);
+		labels = q.labels;
+	}
 	size_t n = e->prog->n;
 	e->code = calloc(n + 1, sizeof(*e->code));
-	if (!e->code)
+	_Static_assert(OP_COUNT <= UINT16_MAX, "handler numbers fit in ops[]");
+	MOAT_AUTO(free) uint16_t *ops = calloc(n + 1, sizeof(*ops));
+	if (!e->code || !ops)
 		return moat_error_set(err, ENOMEM, "out of memory");
 	e->n = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct moat_insn *in = &e->prog->insns[i];
-		struct moat_dinsn *d = &e->code[i];
-		int op = OP_INVALID;
-		*d = (struct moat_dinsn){ .dst = in->dst, .src = in->src, .off = in->off,
-					  .imm = in->imm, .k = (uint64_t)(int64_t)in->imm };
-		switch (MOAT_CLASS(in->code)) {
-		case MOAT_ALU:
-		case MOAT_ALU64:
-			op = decode_alu(in);
-			break;
-		case MOAT_JMP:
-		case MOAT_JMP32:
-			op = decode_jmp(in, i, &d->k);
-			break;
-		case MOAT_LD:
-			if (moat_is_lddw(in)) {
-				int r = decode_lddw(e, i, &d->k, err);
-				if (r < 0)
-					return r;
-				op = OP_lddw;
-				d[1].op = labels[OP_INVALID];
-				i++;
-				break;
-			}
-			op = decode_mem(in);
-			break;
-		default:
-			op = decode_mem(in);
-			break;
-		}
-		/* Unverified (checked) runs may hold anything: keep register
-		 * numbers inside the register file and control inside code[]. */
-		if (in->dst > MOAT_R10 || in->src > MOAT_R10)
-			op = OP_INVALID;
-		if ((op >= OP_jeq_K && op <= OP_jsle32_X) || op == OP_ja || op == OP_call_local)
-			if (d->k > n)
-				d->k = n;
-		if (op == OP_callx && d->k > MOAT_R10)
-			op = OP_INVALID;
-		d->op = labels[op];
+		int op = decode_one(e, i, &e->code[i], err);
+		if (op < 0)
+			return op;
+		ops[i] = (uint16_t)op;
+		if (op == OP_lddw) /* its second slot is not an instruction */
+			ops[++i] = OP_INVALID;
 	}
 	/* a jump past the end lands here (the verifier forbids it) */
-	e->code[n].op = labels[OP_off_end];
+	ops[n] = OP_off_end;
+	for (size_t i = 0; i <= n; i++) {
+		int op = ops[i];
+		if (!e->checked && i < n)
+			op = interp_fast_op(e->prog->insns, ops, n, i);
+		e->code[i].op = labels[op] ? labels[op] : labels[OP_INVALID];
+	}
 	return 0;
 }
 
@@ -423,15 +485,11 @@ static void discard_records(struct moat_call *c)
 	c->n_regions = 0;
 }
 
-/* Runs one program of the (possibly tail-calling) chain. */
-static int run_one(struct interp_run *run, uint8_t *stack, size_t stack_len,
-		   struct moat_error *err)
+/* Runs one checked program of the (possibly tail-calling) chain. */
+static int run_checked(struct interp_run *run, uint8_t *stack, size_t stack_len,
+		       struct moat_error *err)
 {
 	struct moat_exec *e = run->call.exec;
-	run->pc = 0;
-	run->call.checked = e->checked;
-	if (!e->checked) /* verified: no regions to keep */
-		return interp_loop_fast(run, e->code, NULL, err);
 	discard_records(&run->call);
 	/* region 0: the main frame's stack; grows down with local calls */
 	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
@@ -451,61 +509,85 @@ static int run_one(struct interp_run *run, uint8_t *stack, size_t stack_len,
 	return interp_loop_checked(run, e->code, NULL, err);
 }
 
-int moat_interp_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
-		    struct moat_error *err)
+/* Sets up the run fields other than the helpers' view (run->call). */
+static void interp_run_init(struct interp_run *run, const struct moat_exec *exec, void *ctx,
+			    size_t ctx_len)
 {
-	_Static_assert(MOAT_MAX_FRAMES * MOAT_STACK_SIZE <= 8192, "stack fits on the C stack");
-	_Alignas(16) uint8_t stack[MOAT_MAX_FRAMES * MOAT_STACK_SIZE];
+	run->budget = exec->budget ? exec->budget : INTERP_BUDGET;
+	run->helper_id = 0;
+	run->ctx = ctx;
+	run->ctx_len = ctx_len;
+	run->trace = NULL;
+}
+
+/*
+ * Runs a chain of tail-calling programs, any mix of checked and unchecked,
+ * from run->call.exec (or the program a pending tail call goes to) on one
+ * stack.  Every program starts with r1 = the ctx (or what the tail-caller
+ * left in r1), r2 = the ctx length and r10 = the stack top; a checked
+ * program's other registers and first stack frame are zeroed.
+ */
+static int interp_chain(struct interp_run *run, uint8_t *stack, size_t stack_len, uint64_t *ret,
+			struct moat_error *err)
+{
 	struct interp_trace tr;
-	/* Set field by field: a run is short, and zeroing the whole struct
-	 * (inline regions included) would cost more than a small program. */
-	struct interp_run run;
-	run.call.vm = exec->vm;
-	run.call.exec = exec;
-	run.call.user = NULL;
-	run.call.tail_calls = 0;
-	run.call.tail_to = NULL;
-	run.call.regions = run.call.inline_regions;
-	run.call.n_regions = 0;
-	run.call.cap_regions = MOAT_ARRAY_SIZE(run.call.inline_regions);
-	run.call.oom = false;
-	run.budget = exec->budget ? exec->budget : INTERP_BUDGET;
-	run.helper_id = 0;
-	run.ctx = ctx;
-	run.ctx_len = ctx_len;
-	run.trace = NULL;
 	int r;
 	for (;;) {
-		struct moat_exec *e = run.call.exec;
-		uint64_t r1 = run.call.tail_calls ? run.regs[1] : (uintptr_t)ctx;
-		memset(run.regs, 0, sizeof(run.regs));
-		run.regs[1] = r1;
-		run.regs[2] = ctx_len;
-		run.regs[MOAT_R10] = (uintptr_t)(stack + sizeof(stack));
-		if (e->checked) {
+		if (run->call.tail_to) {
+			run->call.exec = run->call.tail_to;
+			run->call.tail_to = NULL;
+		}
+		struct moat_exec *e = run->call.exec;
+		uint64_t r1 = run->call.tail_calls ? run->regs[1] : (uintptr_t)run->ctx;
+		run->pc = 0;
+		run->call.checked = e->checked;
+		if (!e->checked) {
+			run->regs[1] = r1;
+			struct interp_resume rs = { .exec = e, .ctx = run->ctx, .ctx_len = run->ctx_len,
+						    .run = run };
+			run->stack_top = stack + stack_len;
+			r = moat_interp_run(NULL, &rs, 0, &run->regs[0], err);
+		} else {
+			memset(run->regs, 0, sizeof(run->regs));
+			run->regs[1] = r1;
+			run->regs[2] = run->ctx_len;
+			run->regs[MOAT_R10] = (uintptr_t)(stack + stack_len);
 			/* Checked runs may read stack the program never wrote:
 			 * give them zeros, not host data.  Verified programs
 			 * never read unwritten stack.  Deeper frames are zeroed
 			 * when a local call opens them. */
-			memset(stack + sizeof(stack) - MOAT_STACK_SIZE, 0, MOAT_STACK_SIZE);
-			run.trace = NULL;
+			interp_zero_frame(stack + stack_len - MOAT_STACK_SIZE);
+			run->trace = NULL;
 			if (e->trace.write) {
 				tr.sink = e->trace;
 				tr.exec = e;
 				tr.prev_idx = -1;
-				run.trace = &tr;
+				run->trace = &tr;
 			}
+			r = run_checked(run, stack, stack_len, err);
 		}
-		r = run_one(&run, stack, sizeof(stack), err);
 		if (r != 1)
 			break;
-		run.call.exec = run.call.tail_to;
-		run.call.tail_to = NULL;
 	}
-	discard_records(&run.call);
-	if (run.call.regions != run.call.inline_regions)
-		free(run.call.regions);
+	discard_records(&run->call);
+	if (run->call.regions != run->call.inline_regions)
+		free(run->call.regions);
 	if (r == 0 && ret)
-		*ret = run.regs[0];
+		*ret = run->regs[0];
 	return r;
+}
+
+/* A run starting with a checked program (moat_interp_run, the fast loop,
+ * sends it here). */
+static int interp_run_checked(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
+			      struct moat_error *err)
+{
+	_Static_assert(MOAT_MAX_FRAMES * MOAT_STACK_SIZE <= 8192, "stack fits on the C stack");
+	_Alignas(16) uint8_t stack[MOAT_MAX_FRAMES * MOAT_STACK_SIZE];
+	/* Set field by field: a run is short, and zeroing the whole struct
+	 * (inline regions included) would cost more than a small program. */
+	struct interp_run run;
+	interp_call_init(&run.call, exec);
+	interp_run_init(&run, exec, ctx, ctx_len);
+	return interp_chain(&run, stack, sizeof(stack), ret, err);
 }
