@@ -83,7 +83,7 @@ LIB := $(BUILD)/libmoat.a
 MOAT := $(BUILD)/moat
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-HELPERS :=
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
 .PHONY: build-all build-tests build-fuzz build-bench
 build-all: $(LIB) $(MOAT)
@@ -108,6 +108,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TLIB_SRC)) $(LIB
 	@mkdir -p $(@D)
 	@$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(TLIB_SRC)) $(LIB) $(LDLIBS)
 
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
+	@mkdir -p $(@D)
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIB)
 	@mkdir -p $(@D)

@@ -48,11 +48,7 @@ int cli_bpf_load(const char *path, const char *section, const enum moat_prog_typ
 	enum moat_prog_type t = type ? *type : MOAT_PROG_MEM;
 	size_t pl = strlen(path);
 	if (pl > 2 && !strcmp(path + pl - 2, ".s")) {
-		MOAT_AUTO(free) struct moat_insn *insns = NULL;
-		size_t n = 0;
-		if (moat_asm(buf, len, path, &insns, &n, err) < 0)
-			return -1;
-		out->prog = moat_prog_new(t, insns, n, err);
+		out->prog = moat_asm_prog(buf, len, path, t, err); /* creates its .map maps */
 	} else if (len % sizeof(struct moat_insn)) {
 		return moat_error_set(err, EINVAL, "%s: %zu bytes is not a whole number of instructions",
 				      path, len);

@@ -14,7 +14,8 @@ struct cli_prog {
 /*
  * Loads FILE: an ELF object from clang -target bpf (the program named
  * `section`, by section or function name, or the first one when NULL),
- * assembly when the name ends in .s, raw little-endian bytecode otherwise.
+ * assembly when the name ends in .s (its `.map` declarations become the
+ * program's maps, see moat_asm_prog()), raw little-endian bytecode otherwise.
  * `type`, when not NULL, overrides the type (ELF objects carry their own;
  * the others default to mem).  Release with cli_prog_release().
  */

@@ -5,15 +5,21 @@
  *     mov32 %r0, 1            ldxw %r0, [%r1+4]        lock fetch add [%r10-8], %r1
  *     jsgt %r1, %r2, +3       call local func          .insn 0x0000000100000004
  *
- * One pass over the lines emits instructions and records label references;
- * a second pass resolves them.  The mnemonic tables come from isa.def so the
- * names match the disassembler and the interpreter.
+ * One pass over the lines emits instructions and records label and map-name
+ * references; a second pass resolves them.  The mnemonic tables come from
+ * isa.def so the names match the disassembler and the interpreter.
+ *
+ * Maps are declared with `.map NAME TYPE key=K value=V entries=N [flags=F]`
+ * and numbered in declaration order; `lddw %r1, map NAME` and
+ * `lddw %r1, map_value NAME, OFF` carry that number.  moat_asm() only checks
+ * and numbers the declarations; moat_asm_prog() also creates the maps.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <moat/asm.h>
+#include <moat/map.h>
 
 #include "engine/isa.h"
 #include "util/cleanup.h"
@@ -80,12 +86,40 @@ struct fixup {
 	int line, col;
 };
 
+/* A `.map` declaration; its index in the program's map table is its
+ * position among the declarations. */
+struct mapdecl {
+	const char *name;
+	size_t len;
+	struct moat_map_def def;
+	int line, col;
+};
+
+/* An lddw naming a map, patched once every declaration is known. */
+struct mapref {
+	const char *name;
+	size_t len;
+	size_t idx; /* the lddw's first slot */
+	int line, col;
+};
+
+/* The first instruction slot a source line produced, for line info. */
+struct srcline {
+	size_t insn;
+	int line;
+	const char *text; /* the line without its comment, leading blanks skipped */
+	size_t len;
+};
+
 struct as {
 	struct lx lx;
 	struct moat_error *err;
 	VEC(struct moat_insn) out;
 	VEC(struct label) labels;
 	VEC(struct fixup) fixups;
+	VEC(struct mapdecl) maps;
+	VEC(struct mapref) maprefs;
+	VEC(struct srcline) lines; /* source line of each instruction-emitting line */
 	int slots; /* instruction slots the current line produced */
 };
 
@@ -104,6 +138,13 @@ static bool is_word_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '_' || c == '.' || c == '$';
+}
+
+/* Map names start with a letter or '_', so `map 3` is an index and
+ * `map counts` a name. */
+static bool is_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 /* Records an error at the cursor naming what is there ("got 'r11'"). */
@@ -544,6 +585,7 @@ static int p_call(struct as *a, const char *w, size_t n, struct moat_insn *i)
  * lddw %dst, IMM64 (two slots), or the map forms the loader resolves:
  * `lddw %dst, map N` (src 1, imm = map index) and
  * `lddw %dst, map_value N, OFF` (src 2, second imm = offset into the value).
+ * N is an index or the name of a `.map` declaration (before or after).
  */
 static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
@@ -567,8 +609,16 @@ static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i[1] = MOAT_INSN(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
 		return 0;
 	}
-	if ((e = imm32(a, &idx)))
+	skip_ws(&a->lx);
+	if (a->lx.p < a->lx.end && is_name_start(*a->lx.p)) {
+		struct mapref mr = { .idx = a->out.n, .line = a->lx.line, .col = col(&a->lx) };
+		word(&a->lx, &mr.name, &mr.len);
+		if (vec_push(&a->maprefs, mr))
+			return moat_error_set(a->err, ENOMEM, "out of memory");
+		idx = 0; /* patched by resolve_maps() */
+	} else if ((e = imm32(a, &idx))) {
 		return e;
+	}
 	if (src == MOAT_PSEUDO_MAP_VALUE && ((e = expect(a, ',')) || (e = imm32(a, &off))))
 		return e;
 	i[0] = MOAT_INSN(MOAT_LD | MOAT_IMM | MOAT_DW, d, src, 0, idx);
@@ -592,8 +642,132 @@ static int p_raw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum moat_map_type type;
+} map_type_tab[] = {
+	{ "array", MOAT_MAP_ARRAY },         { "hash", MOAT_MAP_HASH },
+	{ "lru_hash", MOAT_MAP_LRU_HASH },   { "percpu_array", MOAT_MAP_PERCPU_ARRAY },
+	{ "percpu_hash", MOAT_MAP_PERCPU_HASH }, { "lpm_trie", MOAT_MAP_LPM_TRIE },
+	{ "ringbuf", MOAT_MAP_RINGBUF },     { "prog_array", MOAT_MAP_PROG_ARRAY },
+};
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} map_flag_tab[] = {
+	{ "no_prealloc", MOAT_MAP_F_NO_PREALLOC },
+	{ "rdonly_prog", MOAT_MAP_F_RDONLY_PROG },
+};
+
+/* flags=NAME[|NAME...] */
+static int map_flags(struct as *a, uint32_t *flags)
+{
+	do {
+		const char *w;
+		size_t n, k;
+		struct lx save = a->lx;
+		if (!word(&a->lx, &w, &n))
+			return fail(a, "map flag (no_prealloc, rdonly_prog)");
+		for (k = 0; k < MOAT_ARRAY_SIZE(map_flag_tab) && !eq(w, n, map_flag_tab[k].name); k++)
+			;
+		if (k == MOAT_ARRAY_SIZE(map_flag_tab)) {
+			a->lx = save;
+			return fail(a, "map flag (no_prealloc, rdonly_prog)");
+		}
+		*flags |= map_flag_tab[k].flag;
+	} while (punct(&a->lx, '|'));
+	return 0;
+}
+
+/* The `KEY=VALUE` attributes of a .map line: key, value, entries, flags. */
+static int map_attrs(struct as *a, struct mapdecl *d)
+{
+	static const char *const names[] = { "key", "value", "entries", "flags" };
+	static const char *const what[] = { "key size", "value size", "entry count" };
+	uint32_t *field[] = { &d->def.key_size, &d->def.value_size, &d->def.max_entries };
+	bool seen[4] = { false };
+	struct lx *l = &a->lx;
+	for (;;) {
+		skip_ws(l);
+		if (l->p >= l->end)
+			break;
+		struct lx save = *l;
+		const char *w;
+		size_t n, k;
+		word(l, &w, &n);
+		for (k = 0; k < 4 && !eq(w, n, names[k]); k++)
+			;
+		if (k == 4) {
+			*l = save;
+			return fail(a, "key=, value=, entries= or flags=");
+		}
+		if (seen[k])
+			return moat_error_at(a->err, EINVAL, l->file, l->line, col(&save),
+					     "map '%.*s': %s= is given twice", (int)d->len, d->name,
+					     names[k]);
+		seen[k] = true;
+		int e = expect(a, '=');
+		int64_t v;
+		if (e || (k == 3 && (e = map_flags(a, &d->def.flags))))
+			return e;
+		if (k < 3) {
+			if ((e = num_in(a, 0, UINT32_MAX, UINT32_MAX, what[k], &v)))
+				return e;
+			*field[k] = (uint32_t)v;
+		}
+	}
+	/* ring buffers have no keys or values; everything else needs all three */
+	for (int k = d->def.type == MOAT_MAP_RINGBUF ? 2 : 0; k < 3; k++)
+		if (!seen[k])
+			return moat_error_at(a->err, EINVAL, l->file, l->line, col(l),
+					     "map '%.*s' needs %s=N (the %s)", (int)d->len, d->name,
+					     names[k], what[k]);
+	return 0;
+}
+
+/* .map NAME TYPE key=K value=V entries=N [flags=no_prealloc|rdonly_prog] */
+static int p_map(struct as *a, const char *w, size_t n, struct moat_insn *i)
+{
+	if (!eq(w, n, ".map"))
+		return NOMATCH;
+	(void)i;
+	a->slots = 0;
+	struct lx *l = &a->lx;
+	struct mapdecl d = { .line = l->line };
+	skip_ws(l);
+	d.col = col(l);
+	if (l->p >= l->end || !is_name_start(*l->p) || !word(l, &d.name, &d.len))
+		return fail(a, "map name");
+	for (size_t k = 0; k < a->maps.n; k++)
+		if (a->maps.v[k].len == d.len && !memcmp(a->maps.v[k].name, d.name, d.len))
+			return moat_error_at(a->err, EINVAL, l->file, l->line, d.col,
+					     "map '%.*s' is declared twice (first on line %d)",
+					     (int)d.len, d.name, a->maps.v[k].line);
+	skip_ws(l);
+	int tc = col(l);
+	size_t k = 0;
+	if (!word(l, &w, &n))
+		return fail(a, "map type");
+	while (k < MOAT_ARRAY_SIZE(map_type_tab) && !eq(w, n, map_type_tab[k].name))
+		k++;
+	if (k == MOAT_ARRAY_SIZE(map_type_tab))
+		return moat_error_at(a->err, EINVAL, l->file, l->line, tc,
+				     "unknown map type '%.*s' (array, hash, lru_hash, percpu_array, "
+				     "percpu_hash, lpm_trie, ringbuf, prog_array)", (int)n, w);
+	d.def.sz = sizeof(d.def);
+	d.def.type = map_type_tab[k].type;
+	if (d.def.type == MOAT_MAP_LPM_TRIE) /* the kernel insists on it */
+		d.def.flags = MOAT_MAP_F_NO_PREALLOC;
+	int e = map_attrs(a, &d);
+	if (e)
+		return e;
+	return vec_push(&a->maps, d) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
+}
+
 typedef int (*parse_fn)(struct as *a, const char *w, size_t n, struct moat_insn *i);
-static const parse_fn parsers[] = { p_alu, p_end, p_mem, p_lock, p_jump, p_call, p_lddw, p_raw };
+static const parse_fn parsers[] = { p_alu, p_end, p_mem, p_lock, p_jump, p_call, p_lddw, p_raw,
+				    p_map };
 
 static int add_label(struct as *a, const char *w, size_t n, int c)
 {
@@ -633,6 +807,16 @@ static int line(struct as *a)
 		skip_ws(l);
 		if (l->p < l->end)
 			return fail(a, "end of line");
+		if (a->slots) {
+			const char *t = l->bol, *te = l->end;
+			while (t < te && (*t == ' ' || *t == '\t'))
+				t++;
+			while (te > t && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '\r'))
+				te--;
+			struct srcline sl = { a->out.n, l->line, t, (size_t)(te - t) };
+			if (vec_push(&a->lines, sl))
+				return moat_error_set(a->err, ENOMEM, "out of memory");
+		}
 		for (int s = 0; s < a->slots; s++)
 			if ((e = emit(a, i[s])))
 				return e;
@@ -681,35 +865,142 @@ static int resolve(struct as *a)
 	return 0;
 }
 
-int moat_asm(const char *src, size_t len, const char *file, struct moat_insn **insns, size_t *n,
-	     struct moat_error *err)
+/* Patches the lddw instructions that name a map with its index. */
+static int resolve_maps(struct as *a)
 {
-	struct as a = { .lx = { .file = file }, .err = err };
+	for (size_t k = 0; k < a->maprefs.n; k++) {
+		const struct mapref *r = &a->maprefs.v[k];
+		size_t m = 0;
+		while (m < a->maps.n && !(a->maps.v[m].len == r->len &&
+					  !memcmp(a->maps.v[m].name, r->name, r->len)))
+			m++;
+		if (m == a->maps.n)
+			return moat_error_at(a->err, EINVAL, a->lx.file, r->line, r->col,
+					     "undefined map '%.*s' (declare it with .map)",
+					     (int)r->len, r->name);
+		a->out.v[r->idx].imm = (int32_t)m;
+	}
+	return 0;
+}
+
+static void as_release(struct as *a)
+{
+	vec_release(&a->out);
+	vec_release(&a->labels);
+	vec_release(&a->fixups);
+	vec_release(&a->maps);
+	vec_release(&a->maprefs);
+	vec_release(&a->lines);
+}
+
+/* Both passes over the source; on success a->out holds the instructions and
+ * a->maps the declarations.  The caller releases a with as_release(). */
+static int assemble(struct as *a, const char *src, size_t len, const char *file)
+{
 	const char *p = src, *end = src + len;
 	int e = 0;
-	*insns = NULL;
-	*n = 0;
 	for (int ln = 1; !e && p < end; ln++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		const char *cm = p;
 		while (cm < eol && *cm != '#' && *cm != ';')
 			cm++;
-		a.lx = (struct lx){ .file = file, .bol = p, .p = p, .end = cm, .line = ln };
-		e = line(&a);
+		a->lx = (struct lx){ .file = file, .bol = p, .p = p, .end = cm, .line = ln };
+		e = line(a);
 		p = nl ? nl + 1 : end;
 	}
 	if (!e)
-		e = resolve(&a);
-	vec_release(&a.labels);
-	vec_release(&a.fixups);
+		e = resolve(a);
+	if (!e)
+		e = resolve_maps(a);
+	return e;
+}
+
+int moat_asm(const char *src, size_t len, const char *file, struct moat_insn **insns, size_t *n,
+	     struct moat_error *err)
+{
+	struct as a = { .lx = { .file = file }, .err = err };
+	*insns = NULL;
+	*n = 0;
+	int e = assemble(&a, src, len, file);
 	if (e) {
-		vec_release(&a.out);
+		as_release(&a);
 		return e;
 	}
 	*insns = a.out.v;
 	*n = a.out.n;
+	a.out.v = NULL;
+	as_release(&a);
 	if (!*insns) /* an empty program is still a valid (empty) array */
 		*insns = calloc(1, sizeof(**insns));
 	return *insns ? 0 : moat_error_set(err, ENOMEM, "out of memory");
+}
+
+/* Creates declaration d's map and adds it to prog (whose index is then the
+ * declaration's position, as the lddw instructions assume). */
+static int add_map(struct moat_prog *prog, const struct mapdecl *d, const char *file,
+		   struct moat_error *err)
+{
+	MOAT_AUTO(free) char *name = strndup(d->name, d->len);
+	if (!name)
+		return moat_error_set(err, ENOMEM, "out of memory");
+	struct moat_map_def def = d->def;
+	def.name = name;
+#ifdef MOAT_FUZZING
+	/* Fuzz builds only: real maps may hold up to 2 GiB each, which a fuzzer
+	 * would turn into out-of-memory reports instead of finding bugs. */
+	if (def.max_entries > (1u << 16) || def.value_size > (1u << 16) || def.key_size > (1u << 16))
+		return moat_error_at(err, E2BIG, file, d->line, d->col,
+				     "map '%s': too large for a fuzzing build", name);
+#endif
+	struct moat_error e;
+	moat_error_clear(&e);
+	struct moat_map *m = moat_map_new(&def, &e);
+	if (!m)
+		return moat_error_at(err, e.errnum ? e.errnum : EINVAL, file, d->line, d->col, "%s",
+				     e.msg);
+	int r = moat_prog_add_map(prog, m, err);
+	moat_map_free(m); /* the program holds its own reference */
+	return r < 0 ? r : 0;
+}
+
+/* One line-info entry per source line, so verifier messages name the line. */
+static int add_lines(struct moat_prog *prog, const struct as *a, const char *file,
+		     struct moat_error *err)
+{
+	for (size_t k = 0; k < a->lines.n; k++) {
+		const struct srcline *s = &a->lines.v[k];
+		char *text = strndup(s->text, s->len);
+		if (!text)
+			return moat_error_set(err, ENOMEM, "out of memory");
+		struct moat_line_info li = { .insn = (uint32_t)s->insn, .line = (uint32_t)s->line,
+					     .col = 1, .file = file, .text = text };
+		int r = moat_prog_add_line_info(prog, &li, err);
+		free(text);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct moat_prog *moat_asm_prog(const char *src, size_t len, const char *file,
+				enum moat_prog_type type, struct moat_error *err)
+{
+	struct as a = { .lx = { .file = file }, .err = err };
+	struct moat_prog *prog = NULL;
+	int e = assemble(&a, src, len, file);
+	if (!e && !a.out.n)
+		e = moat_error_at(err, EINVAL, file, 0, 0, "the source holds no instructions");
+	if (!e && !(prog = moat_prog_new(type, a.out.v, a.out.n, err)))
+		e = -1;
+	for (size_t k = 0; !e && k < a.maps.n; k++)
+		e = add_map(prog, &a.maps.v[k], file, err);
+	if (!e)
+		e = add_lines(prog, &a, file, err);
+	as_release(&a);
+	if (e) {
+		moat_prog_free(prog);
+		return NULL;
+	}
+	return prog;
 }

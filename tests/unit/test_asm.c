@@ -8,6 +8,8 @@
 
 #include <moat/asm.h>
 #include <moat/conformance.h>
+#include <moat/map.h>
+#include <moat/prog.h>
 #include "util/cleanup.h"
 #include "tap.h"
 
@@ -177,6 +179,141 @@ static void test_errors(void)
 		int r = moat_asm(bad[k].src, strlen(bad[k].src), "e.s", &p, &n, &e);
 		ok(r == -EINVAL && p == NULL, "rejects bad input %zu", k);
 		is_str(moat_error_str(&e, buf, sizeof(buf)), bad[k].want, "message for bad input %zu", k);
+	}
+}
+
+/* .map declarations: names resolve to declaration order, with moat_asm()
+ * (indexes only) and moat_asm_prog() (which also creates the maps). */
+static void test_map_directive(void)
+{
+	const char *src = "lddw %r1, map_value counts, 8  # used before it is declared\n"
+			  ".map counts array key=4 value=16 entries=2\n"
+			  "  .map  table   hash  entries=64 value=8 key=12 # any order\n"
+			  ".map rb ringbuf entries=4096\n"
+			  ".map pfx lpm_trie key=8 value=4 entries=16\n"
+			  ".map lru lru_hash key=4 value=4 entries=8 flags=rdonly_prog\n"
+			  ".map progs prog_array key=4 value=4 entries=4\n"
+			  ".map h2 hash key=4 value=4 entries=8 flags=no_prealloc|rdonly_prog\n"
+			  ".map pc percpu_array key=4 value=8 entries=1\n"
+			  "lddw %r2, map table\n"
+			  "lddw %r3, map rb\n"
+			  "lddw %r4, map 1\n"
+			  "mov %r0, 0\n"
+			  "exit\n";
+	struct moat_insn *p = NULL;
+	size_t n = 0;
+	struct moat_error e;
+	int r = moat_asm(src, strlen(src), "m.s", &p, &n, &e);
+	ok(r == 0 && n == 10, "program with .map assembles (%s)", r ? e.msg : "ok");
+	if (r == 0 && n == 10) {
+		ok(p[0].src == MOAT_PSEUDO_MAP_VALUE && p[0].imm == 0 && p[1].imm == 8,
+		   "map_value NAME, OFF: index 0, offset 8");
+		ok(p[2].src == MOAT_PSEUDO_MAP_FD && p[2].imm == 1, "map NAME: declaration index");
+		ok(p[4].imm == 2 && p[6].imm == 1, "later names and numeric indexes");
+	}
+	free(p);
+
+	struct moat_prog *prog = moat_asm_prog(src, strlen(src), "m.s", MOAT_PROG_XDP, &e);
+	ok(prog != NULL, "moat_asm_prog creates the program (%s)", prog ? "ok" : e.msg);
+	if (prog) {
+		is_int(moat_prog_type(prog), MOAT_PROG_XDP, "program type");
+		is_int(moat_prog_map_count(prog), 8, "eight maps");
+		struct moat_map *m = moat_prog_map(prog, 0);
+		ok(m && moat_map_type(m) == MOAT_MAP_ARRAY && moat_map_value_size(m) == 16 &&
+		   moat_map_max_entries(m) == 2 && !strcmp(moat_map_name(m), "counts"),
+		   "map 0 is the array 'counts'");
+		m = moat_prog_map(prog, 1);
+		ok(m && moat_map_type(m) == MOAT_MAP_HASH && moat_map_key_size(m) == 12,
+		   "map 1 is the hash 'table'");
+		m = moat_prog_map(prog, 2);
+		ok(m && moat_map_type(m) == MOAT_MAP_RINGBUF && moat_map_max_entries(m) == 4096,
+		   "map 2 is the ring buffer");
+		m = moat_prog_map(prog, 3);
+		ok(m && moat_map_type(m) == MOAT_MAP_LPM_TRIE, "lpm_trie without flags= (no_prealloc implied)");
+		const struct moat_line_info *li = moat_prog_line_info(prog, 2);
+		ok(li && li->line == 10 && li->text && !strcmp(li->text, "lddw %r2, map table"),
+		   "line info names the source line");
+		size_t k;
+		moat_prog_insns(prog, &k);
+		is_int(k, 10, "ten instruction slots");
+	}
+	moat_prog_free(prog);
+
+	const char *plain = "mov %r0, 1\nexit\n";
+	prog = moat_asm_prog(plain, strlen(plain), "p.s", MOAT_PROG_MEM, &e);
+	ok(prog && moat_prog_map_count(prog) == 0, "moat_asm_prog without maps");
+	moat_prog_free(prog);
+	prog = moat_asm_prog("# nothing\n", 10, "p.s", MOAT_PROG_MEM, &e);
+	ok(!prog && strstr(e.msg, "no instructions"), "an empty source is an error");
+	moat_prog_free(prog);
+}
+
+static void test_map_errors(void)
+{
+	static const struct {
+		const char *src, *want;
+	} bad[] = {
+		{ ".map", "e.s:1:5: expected map name, got end of line" },
+		{ ".map 3x array", "e.s:1:6: expected map name, got '3x'" },
+		{ ".map a", "e.s:1:7: expected map type, got end of line" },
+		{ ".map a arr key=4 value=4 entries=1",
+		  "e.s:1:8: unknown map type 'arr' (array, hash, lru_hash, percpu_array, percpu_hash, "
+		  "lpm_trie, ringbuf, prog_array)" },
+		{ ".map a array key=4 value=4", "e.s:1:27: map 'a' needs entries=N (the entry count)" },
+		{ ".map a hash value=4 entries=1", "e.s:1:30: map 'a' needs key=N (the key size)" },
+		{ ".map a ringbuf", "e.s:1:15: map 'a' needs entries=N (the entry count)" },
+		{ ".map a array key=4 key=4", "e.s:1:20: map 'a': key= is given twice" },
+		{ ".map a array size=4", "e.s:1:14: expected key=, value=, entries= or flags=, got 'size'" },
+		{ ".map a array key 4", "e.s:1:18: expected '=', got '4'" },
+		{ ".map a array key=-1", "e.s:1:18: key size out of range: '-1'" },
+		{ ".map a array key=0x100000000", "e.s:1:18: key size out of range: '0x100000000'" },
+		{ ".map a array key=4 value=4 entries=1 flags=fast",
+		  "e.s:1:44: expected map flag (no_prealloc, rdonly_prog), got 'fast'" },
+		{ ".map a array key=4 value=4 entries=1\n.map a hash key=4 value=4 entries=1",
+		  "e.s:2:6: map 'a' is declared twice (first on line 1)" },
+		{ "mov %r0, 0\nlddw %r1, map nope\nexit", "e.s:2:15: undefined map 'nope' (declare it with .map)" },
+		{ "lddw %r1, map_value nope, 0\nexit", "e.s:1:21: undefined map 'nope' (declare it with .map)" },
+		{ ".map a array key=4 value=4 entries=1\nlddw %r1, map_value a\nexit",
+		  "e.s:2:22: expected ',', got end of line" },
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct moat_insn *p = NULL;
+		size_t n = 0;
+		struct moat_error e;
+		char buf[1024];
+		int r = moat_asm(bad[k].src, strlen(bad[k].src), "e.s", &p, &n, &e);
+		ok(r == -EINVAL && p == NULL, "rejects bad .map input %zu", k);
+		is_str(moat_error_str(&e, buf, sizeof(buf)), bad[k].want, "message for bad .map input %zu", k);
+		struct moat_prog *prog = moat_asm_prog(bad[k].src, strlen(bad[k].src), "e.s",
+						       MOAT_PROG_MEM, &e);
+		ok(!prog && !strcmp(moat_error_str(&e, buf, sizeof(buf)), bad[k].want),
+		   "moat_asm_prog gives the same message for bad .map input %zu", k);
+		moat_prog_free(prog);
+	}
+	/* definitions the map layer refuses: reported at the declaration */
+	static const struct {
+		const char *src, *want;
+	} refused[] = {
+		{ "mov %r0, 0\n  .map big array key=8 value=4 entries=1\nexit",
+		  "e.s:2:8: array map 'big': key_size must be 4, not 8" },
+		{ ".map rb ringbuf entries=1000\nmov %r0, 0\nexit",
+		  "e.s:1:6: ring buffer map 'rb': size 1000 must be a power of 2 and a multiple of 4096" },
+		{ ".map z hash key=4 value=4 entries=0\nmov %r0, 0\nexit",
+		  "e.s:1:6: hash map 'z': max_entries must be greater than 0" },
+	};
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
+		struct moat_insn *p = NULL;
+		size_t n = 0;
+		struct moat_error e;
+		char buf[1024];
+		ok(moat_asm(refused[k].src, strlen(refused[k].src), "e.s", &p, &n, &e) == 0,
+		   "moat_asm does not create map %zu, so does not refuse it", k);
+		free(p);
+		struct moat_prog *prog = moat_asm_prog(refused[k].src, strlen(refused[k].src), "e.s",
+						       MOAT_PROG_MEM, &e);
+		ok(!prog, "moat_asm_prog refuses map %zu", k);
+		is_str(moat_error_str(&e, buf, sizeof(buf)), refused[k].want, "message for map %zu", k);
+		moat_prog_free(prog);
 	}
 }
 
@@ -383,6 +520,8 @@ int main(void)
 	test_forms();
 	test_labels();
 	test_errors();
+	test_map_directive();
+	test_map_errors();
 	test_llvm();
 	test_invalid_encodings();
 	test_conformance();

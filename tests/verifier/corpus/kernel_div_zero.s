@@ -1,0 +1,9 @@
+# Division by the constant zero.
+# expect: reject
+# insn: 1
+# reason: division by the constant zero
+# type: socket
+# kernel: yes
+	mov %r0, 5
+	div %r0, 0	# <- rejected here
+	exit

@@ -1,0 +1,21 @@
+# A misaligned atomic add into a map value.
+# expect: reject
+# insn: 10
+# reason: misaligned
+# type: socket
+# kernel: yes
+.map m hash key=4 value=16 entries=8
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r1, 1
+	lock add [%r0+4], %r1	# <- rejected here
+	mov %r0, 0
+	exit

@@ -1,0 +1,17 @@
+# A 4096-byte value read at its last word.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m hash key=4 value=4096 entries=2
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	ldxdw %r0, [%r0+4088]
+	exit

@@ -1,0 +1,15 @@
+# On the NULL branch r0 is the number 0 and may be returned.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m hash key=4 value=16 entries=8
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+	jne %r0, 0, +1
+	exit
+	mov %r0, 1
+	exit

@@ -1,0 +1,16 @@
+# Tested with jeq 0: NULL exits.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m hash key=4 value=16 entries=8
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+	jeq %r0, 0, +2
+	ldxw %r0, [%r0+0]
+	exit
+	mov %r0, 0
+	exit

@@ -1,0 +1,18 @@
+# r0 > 0 (unsigned) is not a NULL check moat or the kernel follow.
+# expect: reject
+# insn: 9
+# reason: may be NULL
+# type: socket
+# kernel: yes
+.map m hash key=4 value=16 entries=8
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+	jgt %r0, 0, +2
+	mov %r0, 0
+	exit
+	ldxw %r0, [%r0+0]	# <- rejected here
+	exit

@@ -1,0 +1,17 @@
+# Tested with jne 0.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m hash key=4 value=16 entries=8
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	ldxw %r0, [%r0+0]
+	exit

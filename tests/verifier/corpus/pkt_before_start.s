@@ -1,0 +1,16 @@
+# A load one byte before the packet.
+# expect: reject
+# insn: 5
+# reason: before the packet start
+# type: xdp
+# kernel: yes
+	ldxw %r2, [%r1+0]
+	ldxw %r3, [%r1+4]
+	mov %r4, %r2
+	add %r4, 14
+	jgt %r4, %r3, drop
+	ldxb %r0, [%r2-1]	# <- rejected here
+	exit
+drop:
+	mov %r0, 1
+	exit

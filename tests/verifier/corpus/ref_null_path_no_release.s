@@ -1,0 +1,15 @@
+# The NULL branch needs no release.
+# expect: accept
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jeq %r0, 0, +3
+	mov %r1, %r0
+	mov %r2, 0
+	call 132
+	mov %r0, 0
+	exit

@@ -1,0 +1,17 @@
+# Reserve, test, discard.
+# expect: accept
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r1, %r0
+	mov %r2, 0
+	call 133
+	mov %r0, 0
+	exit

@@ -1,0 +1,23 @@
+# The record is submitted twice.
+# expect: reject
+# insn: 12
+# reason: released at insn
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r6, %r0
+	mov %r1, %r6
+	mov %r2, 0
+	call 132
+	mov %r1, %r6	# <- rejected here
+	mov %r2, 0
+	call 132
+	mov %r0, 0
+	exit

@@ -1,0 +1,30 @@
+# Two records; the first leaks when the second reservation fails.
+# expect: reject
+# insn: 16
+# reason: neither submitted nor discarded
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r6, %r0
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit	# <- rejected here
+	mov %r1, %r0
+	mov %r2, 0
+	call 132
+	mov %r1, %r6
+	mov %r2, 0
+	call 132
+	mov %r0, 0
+	exit

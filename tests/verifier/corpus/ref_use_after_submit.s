@@ -1,0 +1,21 @@
+# A write to the record after submitting it.
+# expect: reject
+# insn: 12
+# reason: released at insn
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r6, %r0
+	mov %r1, %r0
+	mov %r2, 0
+	call 132
+	stdw [%r6+0], 1	# <- rejected here
+	mov %r0, 0
+	exit

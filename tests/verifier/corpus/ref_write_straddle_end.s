@@ -1,0 +1,20 @@
+# An 8-byte write at offset 4 of an 8-byte record.
+# expect: reject
+# insn: 8
+# reason: outside the 8-byte ring-buffer record
+# type: socket
+# kernel: yes
+.map rb ringbuf entries=4096
+	lddw %r1, map rb
+	mov %r2, 8
+	mov %r3, 0
+	call 131
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	stdw [%r0+4], 1	# <- rejected here
+	mov %r1, %r0
+	mov %r2, 0
+	call 132
+	mov %r0, 0
+	exit

@@ -1,0 +1,23 @@
+# A constant 13 and a 4-byte load end at byte 17.
+# expect: reject
+# insn: 13
+# reason: outside the 16-byte map value
+# type: socket
+# kernel: yes
+.map m array key=4 value=16 entries=1
+	call 7
+	mov %r6, %r0
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	mov %r6, 13
+	add %r0, %r6
+	ldxw %r0, [%r0+0]	# <- rejected here
+	exit

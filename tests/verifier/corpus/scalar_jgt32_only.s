@@ -1,0 +1,26 @@
+# A 32-bit test bounds only the low half; the upper 32 bits stay unknown.
+# expect: reject
+# insn: 12
+# reason: is not bounded
+# type: socket
+# kernel: yes
+.map m array key=4 value=16 entries=1
+	call 7
+	mov %r6, %r0
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	jgt32 %r6, 15, out
+	add %r0, %r6	# <- rejected here
+	ldxb %r0, [%r0+0]
+	exit
+out:
+	mov %r0, 0
+	exit

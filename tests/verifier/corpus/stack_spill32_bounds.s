@@ -1,0 +1,22 @@
+# A bounded number spilled with a 4-byte store: the kernel keeps its bounds.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m array key=4 value=16 entries=1
+	call 7
+	and %r0, 15
+	stxw [%r10-16], %r0
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	ldxw %r6, [%r10-16]
+	add %r0, %r6
+	ldxb %r0, [%r0+0]
+	exit

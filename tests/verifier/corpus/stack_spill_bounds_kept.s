@@ -1,0 +1,22 @@
+# A bounded number keeps its bounds through an 8-byte spill.
+# expect: accept
+# type: socket
+# kernel: yes
+.map m array key=4 value=16 entries=1
+	call 7
+	and %r0, 15
+	stxdw [%r10-16], %r0
+
+	stw [%r10-4], 0
+	mov %r2, %r10
+	add %r2, -4
+	lddw %r1, map m
+	call 1
+
+	jne %r0, 0, +2
+	mov %r0, 0
+	exit
+	ldxdw %r6, [%r10-16]
+	add %r0, %r6
+	ldxb %r0, [%r0+0]
+	exit

@@ -1,0 +1,6 @@
+# The smallest valid program: set r0, exit.
+# expect: accept
+# type: socket
+# kernel: yes
+	mov %r0, 0
+	exit
