@@ -15,9 +15,8 @@ struct moat_verify_opts {
 	const struct moat_vm *vm; /* helper prototypes; NULL = the kernel helpers */
 	int log_level;            /* 0 none, 1 summary and rejection path, 2 state at every step */
 	struct moat_sink log;     /* where the log goes */
-	bool kernel_rules;        /* the kernel's extra limits (on by default for every type
-				   * but MOAT_PROG_MEM); set explicitly, also unreachable
-				   * code is rejected, as the kernel does for eBPF */
+	bool kernel_rules;        /* the kernel's extra limits, unreachable eBPF code
+				   * included (on by default for every type but MOAT_PROG_MEM) */
 	uint64_t mem_len;         /* MOAT_PROG_MEM: buffer length known at run time */
 	uint32_t max_insns;       /* processed-instruction cap; 0 = 1,000,000 */
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <moat/cbpf.h>
+#include "engine/prog_internal.h"
 #include "util/cleanup.h"
 #include "util/vec.h"
 
@@ -316,8 +317,8 @@ struct moat_prog *moat_cbpf_to_ebpf(const struct moat_cbpf_insn *insns, size_t n
 	struct moat_prog *p = NULL;
 	if (x.out.n > MOAT_CBPF_MAXINSNS * 8)
 		moat_error_set(err, ENOMEM, "out of memory translating classic BPF");
-	else
-		p = moat_prog_new(type, x.out.v, x.out.n, err);
+	else if ((p = moat_prog_new(type, x.out.v, x.out.n, err)))
+		p->from_cbpf = true;
 	vec_release(&x.out);
 	return p;
 }

@@ -17,6 +17,7 @@ struct moat_prog {
 	struct moat_line_info *lines; /* sorted by insn once queried */
 	size_t n_lines;
 	bool lines_sorted;
+	bool from_cbpf; /* translated from classic BPF, which may hold dead code */
 };
 
 #endif

@@ -36,7 +36,7 @@ void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate, int insn)
 			f->regs[r].origin = insn;
 		}
 		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (f->bytes[b] == SB_SPILL && f->spill[b / 8].ref == ref)
+			if (vslot_spilled(f, b / 8) && f->spill[b / 8].ref == ref)
 				vreg_mark_not_init(&f->spill[b / 8]);
 	}
 }
@@ -173,6 +173,13 @@ static int check_helper(struct walker *w, const struct moat_insn *in, uint32_t i
 	int r = check_args(w, id, p, &map, &alloc, &release);
 	if (r)
 		return r;
+	/* an array lookup with a constant index inside the array cannot fail */
+	uint64_t key;
+	enum moat_map_type mt = map ? moat_map_type(map) : MOAT_MAP_HASH;
+	bool const_index = id == MOAT_FN_map_lookup_elem && p->ret == MOAT_RET_MAP_VALUE_OR_NULL &&
+			   (mt == MOAT_MAP_ARRAY || mt == MOAT_MAP_PERCPU_ARRAY) &&
+			   vstack_const(w, &vcur_frame(w)->regs[2], 4, &key) &&
+			   key < moat_map_max_entries(map);
 	if (release)
 		vrelease_ref(w->cur, release, true, w->i);
 	struct vframe *f = vcur_frame(w);
@@ -193,7 +200,7 @@ static int check_helper(struct walker *w, const struct moat_insn *in, uint32_t i
 		if (!map)
 			return vfail(w, EINVAL, "%s returns a map value but takes no map", p->name);
 		vreg_mark_not_init(r0);
-		r0->type = V_MAP_VALUE_OR_NULL;
+		r0->type = const_index ? V_MAP_VALUE : V_MAP_VALUE_OR_NULL;
 		r0->map = map;
 		r0->size = moat_map_value_size(map);
 		r0->var = tnum_const(0);
@@ -226,6 +233,10 @@ static int check_local_call(struct walker *w, const struct moat_insn *in)
 	if (s->nframes == MOAT_MAX_FRAMES)
 		return vfail(w, EACCES, "call to the function at insn %d goes deeper than %d frames",
 			     target, MOAT_MAX_FRAMES);
+	for (int k = 0; w->env->kernel_rules && k < s->nframes; k++)
+		if (s->frames[k]->func_start == (uint32_t)target)
+			return vfail(w, EACCES, "recursive call to the function at insn %d (the kernel "
+				     "refuses recursion)", target);
 	struct vframe *caller = s->frames[s->nframes - 1];
 	struct vframe *f = vframe_new((uint32_t)w->i, (uint32_t)target);
 	if (!f)
@@ -268,7 +279,7 @@ static void drop_stack_ptrs(struct vstate *s, int frame)
 			if (f->regs[r].type == V_STACK && f->regs[r].frame >= frame)
 				vreg_mark_not_init(&f->regs[r]);
 		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (f->bytes[b] == SB_SPILL && f->spill[b / 8].type == V_STACK &&
+			if (vslot_spilled(f, b / 8) && f->spill[b / 8].type == V_STACK &&
 			    f->spill[b / 8].frame >= frame)
 				vreg_mark_not_init(&f->spill[b / 8]);
 	}

@@ -391,7 +391,7 @@ static void for_each_reg(struct vstate *s, void (*fn)(struct vreg *, void *), vo
 		for (int r = 0; r < MOAT_NREGS; r++)
 			fn(&f->regs[r], arg);
 		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (f->bytes[b] == SB_SPILL)
+			if (vslot_spilled(f, b / 8))
 				fn(&f->spill[b / 8], arg);
 	}
 }
@@ -562,6 +562,10 @@ static int check_lddw(struct walker *w, const struct moat_insn *in)
 	if (moat_map_type(m) != MOAT_MAP_ARRAY || (uint32_t)in[1].imm >= moat_map_value_size(m))
 		return vfail(w, EINVAL, "a map value reference needs an array map and an offset "
 			     "inside its %u-byte value", moat_map_value_size(m));
+	if (w->env->kernel_rules && moat_map_max_entries(m) != 1)
+		return vfail(w, EINVAL, "direct access to a map value needs an array with one entry "
+			     "('%s' has %u; the kernel refuses more)", moat_map_name(m),
+			     moat_map_max_entries(m));
 	d->type = V_MAP_VALUE;
 	d->size = moat_map_value_size(m);
 	d->off = in[1].imm;

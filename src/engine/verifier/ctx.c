@@ -136,8 +136,18 @@ bool vctx_access(const struct venv *env, int64_t off, unsigned size, bool write,
 			return false;
 		}
 		break;
-	case MOAT_PROG_MEM:
 	case MOAT_PROG_TRACEPOINT:
+		if (off < 8) {
+			snprintf(why, len, "the first 8 bytes of a tracepoint record are not readable "
+				 "(the kernel keeps a pointer there); fields start at offset 8");
+			return false;
+		}
+		if (off % size) {
+			snprintf(why, len, "misaligned %u-byte access to the tracepoint record", size);
+			return false;
+		}
+		break;
+	case MOAT_PROG_MEM:
 	case MOAT_PROG_TYPE_COUNT:
 		break;
 	}

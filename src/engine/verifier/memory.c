@@ -105,6 +105,9 @@ static int pkt_check(struct walker *w, int regno, const struct vreg *p, int64_t 
 	if (lo < 0)
 		return vfail(w, EACCES, "r%d: access at offset %" PRId64 " is before the packet start",
 			     regno, lo);
+	if (w->env->kernel_rules && lo + (int64_t)size > 0xffff)
+		return vfail(w, EACCES, "r%d: packet offset %" PRId64 " is beyond the kernel's "
+			     "64 KiB limit", regno, lo);
 	if (lo + (int64_t)size <= (int64_t)p->range)
 		return 0;
 	if (p->range == 0)
@@ -178,10 +181,15 @@ static int stack_write(struct walker *w, int regno, struct vframe *f, int64_t o,
 	int r = grow(w, f, o);
 	if (r)
 		return r;
-	if (size == 8 && o % 8 == 0 && val) {
-		int b = sbyte(o + 7);
+	if (val && (size == 8 || (size == 4 && val->type == V_SCALAR)) && o % size == 0) {
+		/* a spill: the whole register, or a 4-byte number (its value
+		 * already cut to 32 bits); one spilled register per slot */
+		int b = sbyte(o + size - 1);
+		for (int k = 0; k < 8; k++)
+			if (f->bytes[b / 8 * 8 + k] == SB_SPILL)
+				f->bytes[b / 8 * 8 + k] = SB_MISC;
 		f->spill[b / 8] = *val;
-		memset(f->bytes + b, SB_SPILL, 8);
+		memset(f->bytes + b, SB_SPILL, size);
 		return 0;
 	}
 	if (val && val->type != V_SCALAR)
@@ -220,27 +228,38 @@ static int stack_readable(struct walker *w, int regno, struct vframe *f, int64_t
 	return 0;
 }
 
+/* The register spilled exactly in the size bytes at fp+o, or NULL. */
+static const struct vreg *spill_at(const struct vframe *f, int64_t o, unsigned size)
+{
+	if ((size != 8 && size != 4) || o % size || sbyte(o) >= f->depth)
+		return NULL;
+	int b = sbyte(o + (int64_t)size - 1), n = 0;
+	for (int k = 0; k < 8; k++)
+		n += f->bytes[b / 8 * 8 + k] == SB_SPILL;
+	if (n != (int)size)
+		return NULL;
+	for (unsigned k = 0; k < size; k++)
+		if (f->bytes[b + (int)k] != SB_SPILL)
+			return NULL;
+	return &f->spill[b / 8];
+}
+
 static int stack_read(struct walker *w, int regno, struct vframe *f, int64_t o, unsigned size,
 		      bool sign, struct vreg *out)
 {
 	bool zero;
-	bool whole = size == 8 && o % 8 == 0;
-	int r = stack_readable(w, regno, f, o, o + size, whole, &zero);
+	const struct vreg *sp = spill_at(f, o, size);
+	int r = stack_readable(w, regno, f, o, o + size, sp != NULL, &zero);
 	if (r)
 		return r;
-	int b = sbyte(o + (int64_t)size - 1);
-	if (whole && f->bytes[b] == SB_SPILL) {
-		bool all = true;
-		for (int k = 0; k < 8; k++)
-			all &= f->bytes[b + k] == SB_SPILL;
-		if (all) {
-			*out = f->spill[b / 8];
-			return 0;
-		}
-		if (f->spill[b / 8].type != V_SCALAR)
-			return vfail(w, EACCES, "r%d: reads part of a pointer spilled at fp%" PRId64,
-				     regno, o);
+	if (sp && (!sign || (sp->type == V_SCALAR && sp->umax < (1ull << (size * 8 - 1))))) {
+		*out = *sp;
+		return 0;
 	}
+	int b = sbyte(o + (int64_t)size - 1);
+	if (f->bytes[b] == SB_SPILL && f->spill[b / 8].type != V_SCALAR)
+		return vfail(w, EACCES, "r%d: reads part of a pointer spilled at fp%" PRId64,
+			     regno, o);
 	if (zero)
 		vreg_mark_const(out, 0);
 	else
@@ -272,9 +291,10 @@ static const unsigned size_bytes[4] = { 4, 2, 1, 8 };
 static int ctx_access(struct walker *w, int regno, const struct vreg *p, int64_t off,
 		      unsigned size, enum acc a, bool sign, const struct vreg *val, struct vreg *out)
 {
-	if (!var_const(p) || p->var.value)
-		return vfail(w, EACCES, "r%d: the context must be accessed at a constant offset",
-			     regno);
+	if (!var_const(p) || p->var.value || p->off)
+		return vfail(w, EACCES, "r%d: the context pointer was moved (by %lld); read context "
+			     "fields as [r1 + OFFSET] through the unmodified pointer", regno,
+			     (long long)p->off + (long long)p->var.value);
 	if (a == ACC_ATOMIC)
 		return vfail(w, EACCES, "atomic operations on the context are not allowed");
 	if (val && val->type != V_SCALAR)
@@ -314,9 +334,11 @@ static int access(struct walker *w, int regno, int64_t off, unsigned size, enum 
 		if ((r = stack_bounds(w, regno, &p, off, size, &lo, &hi)))
 			return r;
 		struct vframe *f = stack_of(w, &p);
-		if (a == ACC_ATOMIC && lo % size)
-			return vfail(w, EACCES, "misaligned %u-byte atomic access at fp%+" PRId64,
-				     size, lo);
+		if ((a == ACC_ATOMIC || w->env->kernel_rules) && var_const(&p) && lo % size)
+			return vfail(w, EACCES, "misaligned %u-byte %s access at fp%+" PRId64 "%s",
+				     size, a == ACC_ATOMIC ? "atomic" : "stack", lo,
+				     a == ACC_ATOMIC ? "" : " (the kernel requires aligned stack "
+				     "accesses)");
 		if (!var_const(&p)) {
 			if (a == ACC_READ) {
 				bool zero;
@@ -417,6 +439,28 @@ int vcheck_mem_insn(struct walker *w, const struct moat_insn *in)
 	else if (in->imm & MOAT_FETCH)
 		vreg_mark_loaded(&f->regs[in->src], size, false);
 	return 0;
+}
+
+bool vstack_const(struct walker *w, const struct vreg *p, unsigned size, uint64_t *v)
+{
+	if (p->type != V_STACK || !var_const(p))
+		return false;
+	struct vframe *f = stack_of(w, p);
+	int64_t o = (int64_t)p->off + (int64_t)p->var.value;
+	if (o < -MOAT_STACK_SIZE || o + size > 0)
+		return false;
+	const struct vreg *sp = spill_at(f, o, size);
+	if (sp) {
+		if (!vreg_is_const(sp))
+			return false;
+		*v = size == 8 ? sp->var.value : (uint32_t)sp->var.value;
+		return true;
+	}
+	for (int64_t k = o; k < o + (int64_t)size; k++)
+		if (sbyte(k) >= f->depth || f->bytes[sbyte(k)] != SB_ZERO)
+			return false;
+	*v = 0;
+	return true;
 }
 
 /* -------------------------------------------------------- helper memory */

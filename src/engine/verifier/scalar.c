@@ -408,11 +408,14 @@ static bool cmp_view(const struct vreg *r, bool is64, struct cmpv *v)
 		v->umin = r->umin, v->umax = r->umax, v->smin = r->smin, v->smax = r->smax;
 		return true;
 	}
-	/* 32-bit compare: exact when the value fits in 31 bits */
+	/* 32-bit compare: exact when the upper half is zero */
 	v->t = tnum_lo32(r->var);
-	if (r->umax <= INT32_MAX) {
+	if (r->umax <= UINT32_MAX) {
 		v->umin = r->umin, v->umax = r->umax;
-		v->smin = (int64_t)r->umin, v->smax = (int64_t)r->umax;
+		if (r->umax <= INT32_MAX || r->umin > INT32_MAX) /* one sign as s32 */
+			v->smin = (int32_t)r->umin, v->smax = (int32_t)r->umax;
+		else
+			v->smin = INT32_MIN, v->smax = INT32_MAX;
 		return true;
 	}
 	v->umin = 0, v->umax = UINT32_MAX, v->smin = INT32_MIN, v->smax = INT32_MAX;
@@ -578,10 +581,17 @@ static bool vreg_ok(struct vreg *r)
 bool vscalar_refine(struct vreg *dst, struct vreg *src, unsigned op, bool is64, bool taken)
 {
 	if (!is64) {
-		/* 32-bit compares narrow only values that fit in 31 bits,
-		 * where they agree with the 64-bit compare */
-		if (dst->umax > INT32_MAX || src->umax > INT32_MAX) {
-			if (op == MOAT_JSET && !taken && tnum_is_const(src->var)) {
+		/* A 32-bit compare agrees with the 64-bit one when both upper
+		 * halves are zero (unsigned and equality tests) and, for signed
+		 * tests, when both values are also below 2^31. */
+		bool fit = dst->umax <= UINT32_MAX && src->umax <= UINT32_MAX;
+		bool sfit = dst->umax <= INT32_MAX && src->umax <= INT32_MAX;
+		unsigned eff = taken || op == MOAT_JSET ? op : negate(op);
+		bool sgn = eff == MOAT_JSGT || eff == MOAT_JSGE || eff == MOAT_JSLT || eff == MOAT_JSLE;
+		if (op != MOAT_JSET && !(sgn ? sfit : fit))
+			return true;
+		if (op == MOAT_JSET && !fit) {
+			if (!taken && tnum_is_const(src->var)) {
 				uint64_t k = (uint32_t)src->var.value;
 				dst->var = TNUM(dst->var.value & ~k, dst->var.mask & ~k);
 				return vreg_ok(dst);

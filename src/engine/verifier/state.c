@@ -188,17 +188,21 @@ static bool frame_covers(const struct venv *env, const struct vframe *o, const s
 	for (uint16_t b = 0; b < depth; b++) {
 		uint8_t ob = b < o->depth ? o->bytes[b] : SB_INVALID;
 		uint8_t cb = b < c->depth ? c->bytes[b] : SB_INVALID;
-		if (exact ? ob != cb : ob == SB_INVALID)
-			continue;
-		if (exact)
+		if (exact) {
+			if (ob != cb)
+				return false;
 			goto spill;
+		}
+		if (ob == SB_INVALID)
+			continue;
 		if (ob == SB_MISC && cb != SB_INVALID &&
 		    (cb != SB_SPILL || c->spill[b / 8].type == V_SCALAR))
 			continue;
 		if (ob != cb)
 			return false;
 spill:
-		if (ob == SB_SPILL && b % 8 == 0 &&
+		/* the spilled register, once per slot (at its first byte) */
+		if (ob == SB_SPILL && (b % 8 == 0 || o->bytes[b - 1] != SB_SPILL) &&
 		    !vreg_covers(&o->spill[b / 8], &c->spill[b / 8], m, exact))
 			return false;
 	}
@@ -320,7 +324,7 @@ void vstate_log(const struct venv *env, const struct vstate *s, const char *pref
 		}
 		for (uint16_t b = 0; b < f->depth; b += 8) {
 			const uint8_t *k = f->bytes + b;
-			if (k[0] == SB_SPILL && f->spill[b / 8].type != V_NOT_INIT) {
+			if (vslot_spilled(f, b / 8) && f->spill[b / 8].type != V_NOT_INIT) {
 				vreg_str(&f->spill[b / 8], reg, sizeof(reg));
 			} else {
 				static const char ch[] = { '.', 'm', '0', 's' };

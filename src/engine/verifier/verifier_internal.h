@@ -104,6 +104,16 @@ struct vframe {
 	struct vreg *spill;   /* depth / 8 entries; slot s = bytes 8s..8s+7 */
 };
 
+/* Slot s holds a spilled register: 8 bytes (any register) or, for scalars,
+ * 4 aligned bytes of it; those bytes are SB_SPILL. */
+static inline bool vslot_spilled(const struct vframe *f, int s)
+{
+	for (int k = 0; k < 8; k++)
+		if (f->bytes[s * 8 + k] == SB_SPILL)
+			return true;
+	return false;
+}
+
 #define VMAX_REFS 16
 #define VHIST 24
 

@@ -33,9 +33,7 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 	env.n = n;
 	env.type = moat_prog_type(prog);
 	env.kernel_rules = env.type != MOAT_PROG_MEM;
-	bool explicit_kernel_rules = false;
 	if (MOAT_OPTS_HAS(opts, moat_verify_opts, max_insns)) {
-		explicit_kernel_rules = opts->kernel_rules;
 		env.kernel_rules |= opts->kernel_rules;
 		env.mem_len = opts->mem_len;
 		env.max_insns = opts->max_insns;
@@ -51,20 +49,6 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 		r = moat_verify_structure(prog, vm, kind, &funcs, err);
 	if (r == 0)
 		r = moat_verify_init_regs(prog, vm, kind, err);
-	if (r == 0) {
-		long u = moat_verify_unreachable(prog, kind);
-		if (u == -2)
-			r = moat_error_set(err, ENOMEM, "out of memory");
-		else if (u >= 0 && explicit_kernel_rules) /* classic BPF may hold dead code */
-			r = moat_error_insn(err, EINVAL, u, "unreachable: no path leads to this "
-					    "instruction (the kernel rejects unreachable eBPF code)");
-		else if (u >= 0 && env.log_level > 0 && env.log.write) {
-			char line[160];
-			int len = snprintf(line, sizeof(line),
-					   "warning: insn %ld is unreachable (no path leads to it)\n", u);
-			env.log.write(env.log.arg, line, (size_t)len);
-		}
-	}
 	uint16_t *live = NULL, *prec = NULL;
 	bool r0_checked = env.type == MOAT_PROG_CGROUP_SKB || env.type == MOAT_PROG_CGROUP_DEVICE;
 	if (r == 0 && (!(live = moat_verify_liveness(prog, vm, kind)) ||
@@ -77,14 +61,30 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 		env.stats.funcs = 1;
 		r = moat_verify_analyze(&env);
 	}
+	/* after the analysis, so that a loop that never ends is reported as
+	 * such rather than as the unreachable exit after it */
+	if (r == 0) {
+		long u = moat_verify_unreachable(prog, kind);
+		if (u == -2)
+			r = moat_error_set(err, ENOMEM, "out of memory");
+		else if (u >= 0 && env.kernel_rules && !prog->from_cbpf) /* classic BPF may */
+			r = moat_error_insn(err, EINVAL, u, "unreachable: no path leads to this "
+					    "instruction (the kernel rejects unreachable eBPF code)");
+		else if (u >= 0 && env.log_level > 0 && env.log.write) {
+			char line[160];
+			int len = snprintf(line, sizeof(line),
+					   "warning: insn %ld is unreachable (no path leads to it)\n", u);
+			env.log.write(env.log.arg, line, (size_t)len);
+		}
+	}
 	char line[1100];
 	int len;
 	if (r == 0)
 		len = snprintf(line, sizeof(line),
 			       "verified: %zu instructions, %u function%s, %" PRIu64 " processed, "
 			       "%" PRIu64 " states stored, %" PRIu64 " pruned, %u bytes of stack\n",
-			       n, funcs, funcs == 1 ? "" : "s", env.stats.insns_processed, env.stats.states_stored,
-			       env.stats.states_pruned, env.stats.stack_depth);
+			       n, funcs, funcs == 1 ? "" : "s", env.stats.insns_processed,
+			       env.stats.states_stored, env.stats.states_pruned, env.stats.stack_depth);
 	else
 		len = snprintf(line, sizeof(line), "rejected: insn %ld: %s\n",
 			       err ? err->insn : -1L, err ? err->msg : "");

@@ -49,6 +49,9 @@ int vcheck_mem_insn(struct walker *w, const struct moat_insn *in);
  */
 int vcheck_helper_mem(struct walker *w, int regno, uint64_t size_max, bool write);
 
+/* The size-byte number at stack pointer p when the analysis knows it. */
+bool vstack_const(struct walker *w, const struct vreg *p, unsigned size, uint64_t *v);
+
 /* call.c */
 int vcheck_call(struct walker *w, const struct moat_insn *in);
 int vcheck_exit(struct walker *w);

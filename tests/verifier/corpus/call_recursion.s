@@ -1,7 +1,7 @@
 # A function that calls itself with no end.
 # expect: reject
 # insn: 2
-# reason: deeper than 8 frames
+# reason: recursive call
 # type: socket
 # kernel: yes
 	call local f

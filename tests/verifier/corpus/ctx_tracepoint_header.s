@@ -2,7 +2,7 @@
 # (the pt_regs the kernel stores there); reading them leaks it.
 # expect: reject
 # insn: 0
-# reason: context
+# reason: first 8 bytes of a tracepoint record
 # type: tracepoint
 # kernel: yes
 	ldxdw %r0, [%r1+0]	# <- rejected here

@@ -1,7 +1,7 @@
 # The context pointer moved before its start.
 # expect: reject
 # insn: 1
-# reason: context access at offset -4
+# reason: context pointer was moved (by -4)
 # type: socket
 # kernel: yes
 	add %r1, -4

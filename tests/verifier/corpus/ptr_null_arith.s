@@ -4,7 +4,7 @@
 # reason: may be NULL
 # type: socket
 # kernel: yes
-.map m array key=4 value=16 entries=1
+.map m hash key=4 value=16 entries=1
 
 	stw [%r10-4], 0
 	mov %r2, %r10

@@ -2,8 +2,7 @@
 # expect: reject
 # insn: 2
 # reason: part of a pointer spilled
-# type: socket
-# kernel: yes
+# type: mem
 	stxdw [%r10-8], %r1
 	stxdw [%r10-16], %r1
 	ldxdw %r0, [%r10-12]	# <- rejected here

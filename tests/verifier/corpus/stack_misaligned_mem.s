@@ -1,6 +1,7 @@
-# A misaligned 4-byte stack access is safe in moat (mem program).
+# A misaligned 4-byte stack access in a mem program: safe in moat's VM,
+# which needs no alignment (the kernel-bound variant is rejected).
 # expect: accept
-# kernel: no
+# type: mem
 	stw [%r10-6], 1
 	ldxw %r0, [%r10-6]
 	exit

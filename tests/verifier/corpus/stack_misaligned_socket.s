@@ -1,9 +1,10 @@
 # A misaligned 4-byte stack access in a socket filter: safe, but the kernel
-# insists on aligned stack accesses.
-# expect: accept
+# insists on aligned stack accesses, and kernel-bound types follow it.
+# expect: reject
+# insn: 0
+# reason: misaligned 4-byte stack access
 # type: socket
 # kernel: yes
-# kernel-differs: the kernel requires naturally aligned stack accesses; a misaligned one is not a memory-safety problem
 	stw [%r10-6], 1
 	ldxw %r0, [%r10-6]
 	exit

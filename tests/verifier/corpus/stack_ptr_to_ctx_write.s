@@ -2,8 +2,7 @@
 # expect: reject
 # insn: 0
 # reason: pointers are spilled whole
-# type: socket
-# kernel: yes
+# type: mem
 	stxdw [%r10-12], %r1	# <- rejected here
 	mov %r0, 0
 	exit

@@ -1,0 +1,13 @@
+# A function calling itself 3 deep, bounded by a constant argument: safe in
+# moat's VM (8 frames); kernel-bound types refuse recursion like the kernel.
+# expect: accept
+# type: mem
+	mov %r1, 3
+	call local f
+	exit
+f:
+	mov %r0, 0
+	jeq %r1, 0, +2
+	sub %r1, 1
+	call local f
+	exit
