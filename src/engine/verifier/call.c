@@ -302,10 +302,13 @@ int vcheck_exit(struct walker *w)
 	if (r0->type == V_NOT_INIT)
 		return vfail(w, EACCES, "r0 is not set at exit on this path: set the return value "
 			     "first");
-	if (r0->type != V_SCALAR)
-		return vfail(w, EACCES, "r0 holds a %s pointer at exit; %s must return a number",
-			     vtype_name(r0->type), s->nframes > 1 ? "a function" : "the program");
 	if (s->nframes > 1) {
+		/* a function may return anything initialised but a stack
+		 * pointer (clang leaves other pointers in r0 when the caller
+		 * ignores the result) */
+		if (r0->type == V_STACK)
+			return vfail(w, EACCES, "r0 holds a stack pointer at the function's exit; a "
+				     "function cannot return a pointer to the stack");
 		struct vframe *caller = s->frames[s->nframes - 2];
 		caller->regs[0] = *r0;
 		for (int k = 1; k <= 5; k++) {
@@ -322,6 +325,9 @@ int vcheck_exit(struct walker *w)
 		drop_stack_ptrs(s, s->nframes);
 		return 0;
 	}
+	if (r0->type != V_SCALAR)
+		return vfail(w, EACCES, "r0 holds a %s pointer at exit; the program must return a "
+			     "number", vtype_name(r0->type));
 	if (s->nrefs)
 		return vfail(w, EACCES, "the ring-buffer record reserved at insn %d is neither "
 			     "submitted nor discarded on this path; call ringbuf_submit or "

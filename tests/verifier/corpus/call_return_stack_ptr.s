@@ -1,7 +1,7 @@
 # A function returns a pointer to its own stack.
 # expect: reject
 # insn: 4
-# reason: a function must return a number
+# reason: cannot return a pointer to the stack
 # type: socket
 # kernel: yes
 	call local f
