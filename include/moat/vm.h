@@ -73,6 +73,19 @@ MOAT_API int moat_exec_run(struct moat_exec *exec, void *ctx, size_t ctx_len, ui
 /* The mode the exec runs in. */
 MOAT_API enum moat_exec_mode moat_exec_mode(const struct moat_exec *exec);
 
+/* A program compiled to a plain C function: fn(ctx, ctx_len) returns r0. */
+typedef uint64_t (*moat_native_fn)(void *ctx, size_t ctx_len);
+
+/*
+ * The native function of a JIT exec whose run needs nothing but its code
+ * (verified, no helper or local calls, no legacy packet loads): calling it
+ * is exactly moat_exec_run() minus its checks, the fastest way to run a
+ * filter in a loop.  NULL for every other exec.  The caller keeps
+ * moat_exec_run()'s contract: ctx_len at least the mem_len the program
+ * was verified for; the exec outlives the calls.
+ */
+MOAT_API moat_native_fn moat_exec_native(const struct moat_exec *exec);
+
 /* JIT only: the native code and its size, owned by exec; NULL otherwise. */
 MOAT_API const void *moat_exec_code(const struct moat_exec *exec, size_t *len);
 

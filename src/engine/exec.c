@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "engine/exec_internal.h"
+#include "engine/jit/jit_internal.h"
 #include "engine/map_internal.h"
 
 struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog,
@@ -62,6 +63,7 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	e->prog = prog;
 	e->mode = mode;
 	e->mem_len = mem_len;
+	e->verified = !unverified;
 	if (MOAT_OPTS_HAS(opts, moat_exec_opts, trace))
 		e->trace = opts->trace;
 	e->checked = mode == MOAT_EXEC_CHECKED || e->trace.write || !proven;
@@ -131,9 +133,21 @@ int moat_exec_run(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *r
 	/* unchecked code trusts the buffer length the verifier assumed */
 	if (__builtin_expect(!exec->checked && ctx_len < exec->mem_len, 0))
 		return exec_run_short(exec, ctx, ctx_len, ret, err);
-	if (exec->jit)
-		return moat_jit_run(exec, ctx, ctx_len, ret, err);
-	return moat_interp_run(exec, ctx, ctx_len, ret, err);
+	const struct moat_jit *jit = exec->jit;
+	if (!jit)
+		return moat_interp_run(exec, ctx, ctx_len, ret, err);
+	if (jit->bare) { /* verified, no calls: the code is the whole run */
+		uint64_t r0 = ((moat_native_fn)jit->image)(ctx, ctx_len);
+		if (ret)
+			*ret = r0;
+		return 0;
+	}
+	return moat_jit_run(exec, ctx, ctx_len, ret, err);
+}
+
+moat_native_fn moat_exec_native(const struct moat_exec *exec)
+{
+	return exec->jit && exec->jit->bare ? (moat_native_fn)exec->jit->image : NULL;
 }
 
 enum moat_exec_mode moat_exec_mode(const struct moat_exec *exec)

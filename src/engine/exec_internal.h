@@ -44,6 +44,7 @@ struct moat_exec {
 	const struct moat_prog *prog;
 	enum moat_exec_mode mode;
 	bool checked;      /* run the bounds-checking loop */
+	bool verified;     /* moat_verify accepted the program */
 	struct moat_sink trace;
 	uint64_t budget;   /* checked runs: instruction limit; 0 = the default */
 	uint64_t mem_len;  /* MOAT_PROG_MEM: the input length the verifier assumed */

@@ -21,7 +21,8 @@ head -n 1 <<<"$out" | grep -Eq '^; 5 eBPF instructions -> [0-9]+ bytes of x86-64
 size=$(head -n 1 <<<"$out" | sed -E 's/.*-> ([0-9]+) bytes.*/\1/')
 [ -s "$tmp/p.bin" ] && [ "$(stat -c %s "$tmp/p.bin")" = "$size" ] &&
 	pass "-o writes the $size bytes of code" || fail "-o wrote $(stat -c %s "$tmp/p.bin" 2>&1)"
-[ "$(od -An -tx1 -N2 "$tmp/p.bin" | tr -d ' ')" = 4154 ] && pass "code starts with push %r12" ||
+[ "$(od -An -tx1 -N2 "$tmp/p.bin" | tr -d ' ')" = 5548 ] &&
+	pass "code is a plain function: it starts by opening its frame (push %rbp; mov %rsp, %rbp)" ||
 	fail "first bytes $(od -An -tx1 -N2 "$tmp/p.bin")"
 if command -v objdump >/dev/null; then
 	grep -q 'sub    \$0x200,%rsp' <<<"$out" && grep -q 'add    \$0x200,%rsp' <<<"$out" &&

@@ -64,6 +64,23 @@ static void zero_regs(struct jit *j)
 static void emit_entry_inline(struct jit *j)
 {
 	struct x86_buf *b = &j->b;
+	if (j->bare) {
+		/* verified, no calls: a plain C function fn(ctx, ctx_len),
+		 * whose arguments arrive where r1 and r2 live (rdi, rsi);
+		 * it saves the callee-saved registers it uses and opens its
+		 * frame, nothing else */
+		for (int k = 0; k < j->nsaved; k++)
+			x86_push(b, j->saved[k]);
+		if (j->main_frame) {
+			x86_push(b, X_RBP);
+			x86_mov_rr(b, true, X_RBP, X_RSP);
+			x86_byte(b, 0x48); /* sub rsp, imm32: 48 81 EC id */
+			x86_byte(b, 0x81);
+			x86_byte(b, 0xec);
+			x86_u32(b, MOAT_STACK_SIZE);
+		}
+		return;
+	}
 	x86_push(b, RUN);
 	for (int k = 0; k < j->nsaved; k++)
 		x86_push(b, j->saved[k]);
@@ -99,7 +116,8 @@ void jit_main_epilogue(struct jit *j)
 		x86_alu_ri(b, XA_ADD, true, X_RSP, 8);
 	for (int k = j->nsaved; k-- > 0;)
 		x86_pop(b, j->saved[k]);
-	x86_pop(b, RUN);
+	if (!j->bare)
+		x86_pop(b, RUN);
 	x86_ret(b);
 }
 
@@ -160,6 +178,14 @@ static void emit_stubs(struct jit *j)
 	struct x86_buf *b = &j->b;
 	j->cur = j->n;
 	j->lbl[L_OFF_END] = (uint32_t)b->len;
+	if (j->bare) {
+		/* the verifier proved control never leaves the program */
+		x86_byte(b, 0x0f); /* ud2 */
+		x86_byte(b, 0x0b);
+		j->lbl[L_TAIL] = j->lbl[L_DEPTH] = j->lbl[L_PKT_OUT] = j->lbl[L_UNWIND] =
+			j->lbl[L_STUB_EXIT] = (uint32_t)b->len;
+		return;
+	}
 	set_status_unwind(j, JIT_ERR_OFF_END);
 	j->lbl[L_TAIL] = (uint32_t)b->len;
 	set_status_unwind(j, JIT_TAIL);
@@ -243,8 +269,10 @@ static int scan(struct jit *j)
 	for (size_t i = 1; i < j->n; i++)
 		j->subprogs |= j->is_func[i] != 0;
 	j->main_frame = (j->used & (1u << MOAT_R10)) != 0 || j->subprogs;
-	/* entry rsp is 8 mod 16; r12, the saved registers and rbp are pushed */
-	j->pad = (j->nsaved + j->main_frame) % 2 != 0;
+	/* entry rsp is 8 mod 16; r12, the saved registers and rbp are pushed
+	 * (a bare program calls nothing, so its stack needs no alignment) */
+	j->bare = j->light && j->e->verified && j->main_inline && !j->subprogs;
+	j->pad = !j->bare && (j->nsaved + j->main_frame) % 2 != 0;
 	return 0;
 }
 
@@ -264,7 +292,7 @@ static uint64_t blinding_seed(void)
  * (out->p, out->len; free out->p).
  */
 static int jit_translate(const struct moat_exec *e, bool harden, struct x86_buf *out,
-			 bool *light, struct moat_error *err)
+			 bool *light, bool *bare, struct moat_error *err)
 {
 	struct jit j = { .e = e, .in = e->prog->insns, .n = e->prog->n, .harden = harden,
 			 .err = err };
@@ -312,6 +340,8 @@ static int jit_translate(const struct moat_exec *e, bool harden, struct x86_buf 
 	j.b.p = NULL;
 	if (light)
 		*light = j.light;
+	if (bare)
+		*bare = j.bare;
 out:
 	free(j.b.p);
 	free(j.start);
@@ -323,8 +353,8 @@ out:
 int moat_jit_compile(struct moat_exec *e, bool harden, struct moat_error *err)
 {
 	struct x86_buf code = { 0 };
-	bool light = false;
-	int r = jit_translate(e, harden, &code, &light, err);
+	bool light = false, bare = false;
+	int r = jit_translate(e, harden, &code, &light, &bare, err);
 	if (r < 0)
 		return r;
 	long page = sysconf(_SC_PAGESIZE);
@@ -353,6 +383,7 @@ int moat_jit_compile(struct moat_exec *e, bool harden, struct moat_error *err)
 	jit->map_len = map_len;
 	jit->entry = (moat_jit_entry_fn)mem;
 	jit->light = light;
+	jit->bare = bare;
 	moat_jit_free(e->jit);
 	e->jit = jit;
 	return 0;
@@ -376,9 +407,12 @@ const void *moat_jit_code(const struct moat_jit *jit, size_t *len)
 int moat_jit_image(struct moat_vm *vm, const struct moat_prog *prog, bool harden, uint8_t **code,
 		   size_t *len, struct moat_error *err)
 {
-	struct moat_exec e = { .vm = vm, .prog = prog, .mode = MOAT_EXEC_JIT, .checked = false };
+	/* what moat_exec_new compiles for a verified program (the command
+	 * verifies before it shows the code) */
+	struct moat_exec e = { .vm = vm, .prog = prog, .mode = MOAT_EXEC_JIT, .checked = false,
+			       .verified = true };
 	struct x86_buf b = { 0 };
-	int r = jit_translate(&e, harden, &b, NULL, err);
+	int r = jit_translate(&e, harden, &b, NULL, NULL, err);
 	if (r < 0)
 		return r;
 	*code = b.p;

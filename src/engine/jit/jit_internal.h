@@ -56,6 +56,7 @@ struct moat_jit {
 	size_t size, map_len;
 	moat_jit_entry_fn entry;
 	bool light; /* the code reads no run field but status: runs skip the rest */
+	bool bare;  /* the image is a moat_native_fn (struct jit's bare) */
 };
 
 /* Labels of the image's shared stubs. */
@@ -93,6 +94,8 @@ struct jit {
 	bool in_main;                /* emitting function 0 */
 	bool subprogs;               /* there are local-call targets: unwinding must reset rsp */
 	bool light;                  /* no calls and no packet loads: the run needs no context */
+	bool bare;                   /* light and verified: nothing but the program's own code
+				      * (no run pointer, no register zeroing, no stubs) */
 	uint32_t lbl[L_COUNT], prev_lbl[L_COUNT];
 	bool first;                  /* first pass: no addresses known yet */
 	size_t cur;                  /* instruction being emitted; SIZE_MAX for the entry stub */
