@@ -12,7 +12,8 @@
  * Maps are declared with `.map NAME TYPE key=K value=V entries=N [flags=F]`
  * and numbered in declaration order; `lddw %r1, map NAME` and
  * `lddw %r1, map_value NAME, OFF` carry that number.  moat_asm() only checks
- * and numbers the declarations; moat_asm_prog() also creates the maps.
+ * and numbers the declarations; moat_asm_prog() (asm_map.c, with the
+ * directive's parser) also creates the maps.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "engine/isa.h"
 #include "util/cleanup.h"
 #include "util/vec.h"
+#include "engine/asm_internal.h"
 
 struct alu_ent {
 	const char *n64, *n32;
@@ -64,71 +66,13 @@ static const struct {
 	{ "xchg", MOAT_XCHG, false }, { "cmpxchg", MOAT_CMPXCHG, false },
 };
 
-/* A cursor over one source line. */
-struct lx {
-	const char *file;
-	const char *bol, *p, *end; /* end: the comment or the end of line */
-	int line;
-};
 
-struct label {
-	const char *name;
-	size_t len;
-	size_t idx;
-};
-
-/* A jump or call whose target is a label, resolved after the last line. */
-struct fixup {
-	const char *name;
-	size_t len;
-	size_t idx; /* instruction slot to patch */
-	bool in_imm; /* call local and ja32 keep the target in imm */
-	int line, col;
-};
-
-/* A `.map` declaration; its index in the program's map table is its
- * position among the declarations. */
-struct mapdecl {
-	const char *name;
-	size_t len;
-	struct moat_map_def def;
-	int line, col;
-};
-
-/* An lddw naming a map, patched once every declaration is known. */
-struct mapref {
-	const char *name;
-	size_t len;
-	size_t idx; /* the lddw's first slot */
-	int line, col;
-};
-
-/* The first instruction slot a source line produced, for line info. */
-struct srcline {
-	size_t insn;
-	int line;
-	const char *text; /* the line without its comment, leading blanks skipped */
-	size_t len;
-};
-
-struct as {
-	struct lx lx;
-	struct moat_error *err;
-	VEC(struct moat_insn) out;
-	VEC(struct label) labels;
-	VEC(struct fixup) fixups;
-	VEC(struct mapdecl) maps;
-	VEC(struct mapref) maprefs;
-	VEC(struct srcline) lines; /* source line of each instruction-emitting line */
-	int slots; /* instruction slots the current line produced */
-};
-
-static int col(const struct lx *l)
+int as_col(const struct lx *l)
 {
 	return (int)(l->p - l->bol) + 1;
 }
 
-static void skip_ws(struct lx *l)
+void as_skip_ws(struct lx *l)
 {
 	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\r'))
 		l->p++;
@@ -142,18 +86,18 @@ static bool is_word_char(char c)
 
 /* Map names start with a letter or '_', so `map 3` is an index and
  * `map counts` a name. */
-static bool is_name_start(char c)
+bool as_is_name_start(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 /* Records an error at the cursor naming what is there ("got 'r11'"). */
-static int fail(struct as *a, const char *what)
+int as_fail(struct as *a, const char *what)
 {
 	struct lx *l = &a->lx;
-	skip_ws(l);
+	as_skip_ws(l);
 	if (l->p >= l->end)
-		return moat_error_at(a->err, EINVAL, l->file, l->line, col(l),
+		return moat_error_at(a->err, EINVAL, l->file, l->line, as_col(l),
 				     "expected %s, got end of line", what);
 	const char *q = l->p;
 	if (is_word_char(*q) || *q == '%' || *q == '+' || *q == '-') {
@@ -163,14 +107,14 @@ static int fail(struct as *a, const char *what)
 	} else {
 		q++;
 	}
-	return moat_error_at(a->err, EINVAL, l->file, l->line, col(l), "expected %s, got '%.*s'",
+	return moat_error_at(a->err, EINVAL, l->file, l->line, as_col(l), "expected %s, got '%.*s'",
 			     what, (int)(q - l->p), l->p);
 }
 
 /* Reads a word (mnemonic or label) into *w and *n; false if none. */
-static bool word(struct lx *l, const char **w, size_t *n)
+bool as_word(struct lx *l, const char **w, size_t *n)
 {
-	skip_ws(l);
+	as_skip_ws(l);
 	const char *s = l->p;
 	while (l->p < l->end && is_word_char(*l->p))
 		l->p++;
@@ -179,9 +123,9 @@ static bool word(struct lx *l, const char **w, size_t *n)
 	return *n > 0;
 }
 
-static bool punct(struct lx *l, char c)
+bool as_punct(struct lx *l, char c)
 {
-	skip_ws(l);
+	as_skip_ws(l);
 	if (l->p < l->end && *l->p == c) {
 		l->p++;
 		return true;
@@ -189,16 +133,16 @@ static bool punct(struct lx *l, char c)
 	return false;
 }
 
-static int expect(struct as *a, char c)
+int as_expect(struct as *a, char c)
 {
 	char what[4] = { '\'', c, '\'', 0 };
-	return punct(&a->lx, c) ? 0 : fail(a, what);
+	return as_punct(&a->lx, c) ? 0 : as_fail(a, what);
 }
 
 static int reg(struct as *a, uint8_t *r)
 {
 	struct lx *l = &a->lx;
-	skip_ws(l);
+	as_skip_ws(l);
 	const char *s = l->p;
 	if (l->end - s >= 3 && s[0] == '%' && s[1] == 'r' && s[2] >= '0' && s[2] <= '9') {
 		int v = s[2] - '0';
@@ -211,7 +155,7 @@ static int reg(struct as *a, uint8_t *r)
 			return 0;
 		}
 	}
-	return fail(a, "register");
+	return as_fail(a, "register");
 }
 
 /* A number: optional sign, decimal or 0x hex; magnitude in *mag. */
@@ -222,7 +166,7 @@ struct num {
 
 static bool number(struct lx *l, struct num *n)
 {
-	skip_ws(l);
+	as_skip_ws(l);
 	const char *q = l->p;
 	*n = (struct num){ 0 };
 	if (q < l->end && (*q == '-' || *q == '+'))
@@ -254,14 +198,14 @@ static bool number(struct lx *l, struct num *n)
 
 /* Parses an immediate in [lo, hi] of signed magnitude; hex may also spell
  * the unsigned two's-complement form up to `uhi` (0xffffffff for imm32). */
-static int num_in(struct as *a, int64_t lo, int64_t hi, uint64_t uhi, const char *what,
+int as_num_in(struct as *a, int64_t lo, int64_t hi, uint64_t uhi, const char *what,
 		  int64_t *v)
 {
 	struct lx save = a->lx;
 	struct num n;
 	if (!number(&a->lx, &n)) {
 		a->lx = save;
-		return fail(a, what);
+		return as_fail(a, what);
 	}
 	if (n.neg && n.mag <= (uint64_t)-lo) {
 		*v = (int64_t)(0 - n.mag);
@@ -276,18 +220,18 @@ static int num_in(struct as *a, int64_t lo, int64_t hi, uint64_t uhi, const char
 		return 0;
 	}
 	a->lx = save;
-	skip_ws(&a->lx);
+	as_skip_ws(&a->lx);
 	const char *q = a->lx.p + 1; /* past the sign or first digit */
 	while (q < a->lx.end && is_word_char(*q))
 		q++;
-	return moat_error_at(a->err, EINVAL, a->lx.file, a->lx.line, col(&a->lx),
+	return moat_error_at(a->err, EINVAL, a->lx.file, a->lx.line, as_col(&a->lx),
 			     "%s out of range: '%.*s'", what, (int)(q - a->lx.p), a->lx.p);
 }
 
 static int imm32(struct as *a, int32_t *v)
 {
 	int64_t x;
-	int r = num_in(a, INT32_MIN, INT32_MAX, UINT32_MAX, "32-bit immediate", &x);
+	int r = as_num_in(a, INT32_MIN, INT32_MAX, UINT32_MAX, "32-bit immediate", &x);
 	*v = (int32_t)x;
 	return r;
 }
@@ -299,7 +243,7 @@ static int imm64(struct as *a, uint64_t *v)
 	struct num n;
 	if (!number(&a->lx, &n) || (n.neg && n.mag > (uint64_t)1 << 63)) {
 		a->lx = save;
-		return fail(a, "64-bit immediate");
+		return as_fail(a, "64-bit immediate");
 	}
 	*v = n.neg ? 0 - n.mag : n.mag;
 	return 0;
@@ -309,17 +253,17 @@ static int imm64(struct as *a, uint64_t *v)
 static int mem(struct as *a, uint8_t *r, int16_t *off)
 {
 	int e;
-	if ((e = expect(a, '[')) || (e = reg(a, r)))
+	if ((e = as_expect(a, '[')) || (e = reg(a, r)))
 		return e;
 	*off = 0;
-	skip_ws(&a->lx);
+	as_skip_ws(&a->lx);
 	if (a->lx.p < a->lx.end && (*a->lx.p == '+' || *a->lx.p == '-')) {
 		int64_t v;
-		if ((e = num_in(a, INT16_MIN, INT16_MAX, 0, "16-bit offset", &v)))
+		if ((e = as_num_in(a, INT16_MIN, INT16_MAX, 0, "16-bit offset", &v)))
 			return e;
 		*off = (int16_t)v;
 	}
-	return expect(a, ']');
+	return as_expect(a, ']');
 }
 
 static int emit(struct as *a, struct moat_insn i)
@@ -331,21 +275,21 @@ static int emit(struct as *a, struct moat_insn i)
 static int target(struct as *a, bool in_imm, int16_t *off, int32_t *imm)
 {
 	struct lx *l = &a->lx;
-	skip_ws(l);
+	as_skip_ws(l);
 	int64_t v;
 	int e;
 	if (l->p < l->end && (*l->p == '+' || *l->p == '-')) {
 		if (in_imm)
-			e = num_in(a, INT32_MIN, INT32_MAX, 0, "jump offset", &v);
+			e = as_num_in(a, INT32_MIN, INT32_MAX, 0, "jump offset", &v);
 		else
-			e = num_in(a, INT16_MIN, INT16_MAX, 0, "jump offset", &v);
+			e = as_num_in(a, INT16_MIN, INT16_MAX, 0, "jump offset", &v);
 		*off = in_imm ? 0 : (int16_t)v;
 		*imm = in_imm ? (int32_t)v : 0;
 		return e;
 	}
-	struct fixup f = { .idx = a->out.n, .in_imm = in_imm, .line = l->line, .col = col(l) };
-	if (!word(l, &f.name, &f.len) || (f.name[0] >= '0' && f.name[0] <= '9'))
-		return fail(a, "jump target (+N, -N or label)");
+	struct fixup f = { .idx = a->out.n, .in_imm = in_imm, .line = l->line, .col = as_col(l) };
+	if (!as_word(l, &f.name, &f.len) || (f.name[0] >= '0' && f.name[0] <= '9'))
+		return as_fail(a, "jump target (+N, -N or label)");
 	*off = 0;
 	*imm = 0;
 	return vec_push(&a->fixups, f) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
@@ -354,7 +298,7 @@ static int target(struct as *a, bool in_imm, int16_t *off, int32_t *imm)
 /* A register or an immediate as the source operand; sets the X bit. */
 static int src_operand(struct as *a, struct moat_insn *i)
 {
-	skip_ws(&a->lx);
+	as_skip_ws(&a->lx);
 	if (a->lx.p < a->lx.end && *a->lx.p == '%') {
 		uint8_t r;
 		int e = reg(a, &r);
@@ -365,7 +309,7 @@ static int src_operand(struct as *a, struct moat_insn *i)
 	return imm32(a, &i->imm);
 }
 
-static bool eq(const char *w, size_t n, const char *s)
+bool as_eq(const char *w, size_t n, const char *s)
 {
 	return strlen(s) == n && !memcmp(w, s, n);
 }
@@ -377,12 +321,11 @@ static int sized(const char *w, size_t n, const char *prefix, bool no_dw)
 	if (n <= pl || memcmp(w, prefix, pl))
 		return -1;
 	for (size_t k = 0; k < MOAT_ARRAY_SIZE(size_tab); k++)
-		if (eq(w + pl, n - pl, size_tab[k].suffix) && !(no_dw && size_tab[k].size == MOAT_DW))
+		if (as_eq(w + pl, n - pl, size_tab[k].suffix) && !(no_dw && size_tab[k].size == MOAT_DW))
 			return size_tab[k].size;
 	return -1;
 }
 
-enum { NOMATCH = 1 };
 
 /* add %r0, 1 / add32 / add64 / neg / movsx832 ... */
 static int p_alu(struct as *a, const char *w, size_t n, struct moat_insn *i)
@@ -390,10 +333,10 @@ static int p_alu(struct as *a, const char *w, size_t n, struct moat_insn *i)
 	for (size_t k = 0; k < MOAT_ARRAY_SIZE(alu_tab); k++) {
 		const struct alu_ent *t = &alu_tab[k];
 		size_t l64 = strlen(t->n64);
-		bool is64 = eq(w, n, t->n64) ||
+		bool is64 = as_eq(w, n, t->n64) ||
 			    (t->off == 0 && n == l64 + 2 && !memcmp(w, t->n64, l64) &&
 			     !memcmp(w + l64, "64", 2));
-		bool is32 = eq(w, n, t->n32);
+		bool is32 = as_eq(w, n, t->n32);
 		if (!is64 && !is32)
 			continue;
 		bool movsx = t->op == MOAT_MOV && t->off;
@@ -406,7 +349,7 @@ static int p_alu(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i->dst = d & 0xf;
 		if (e || t->op == MOAT_NEG)
 			return e;
-		if ((e = expect(a, ',')))
+		if ((e = as_expect(a, ',')))
 			return e;
 		if (!movsx)
 			return src_operand(a, i);
@@ -458,7 +401,7 @@ static int p_mem(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i->code = (uint8_t)(MOAT_LDX | sz | (w[3] == 's' ? MOAT_MEMSX : MOAT_MEM));
 		e = reg(a, &r);
 		i->dst = r & 0xf;
-		if (e || (e = expect(a, ',')))
+		if (e || (e = as_expect(a, ',')))
 			return e;
 		e = mem(a, &r, &i->off);
 		i->src = r & 0xf;
@@ -469,7 +412,7 @@ static int p_mem(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i->code = (uint8_t)((x ? MOAT_STX : MOAT_ST) | sz | MOAT_MEM);
 		e = mem(a, &r, &i->off);
 		i->dst = r & 0xf;
-		if (e || (e = expect(a, ',')))
+		if (e || (e = as_expect(a, ',')))
 			return e;
 		if (!x)
 			return imm32(a, &i->imm);
@@ -485,7 +428,7 @@ static int p_mem(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i->code = (uint8_t)(MOAT_LD | MOAT_IND | sz);
 		e = reg(a, &r);
 		i->src = r & 0xf;
-		if (e || (e = expect(a, ',')))
+		if (e || (e = as_expect(a, ',')))
 			return e;
 		return imm32(a, &i->imm);
 	}
@@ -495,39 +438,39 @@ static int p_mem(struct as *a, const char *w, size_t n, struct moat_insn *i)
 /* lock [fetch] add|or|and|xor[32] [%dst+off], %src; lock xchg|cmpxchg[32] */
 static int p_lock(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
-	if (!eq(w, n, "lock"))
+	if (!as_eq(w, n, "lock"))
 		return NOMATCH;
 	struct lx save = a->lx;
-	bool fetch = word(&a->lx, &w, &n) && eq(w, n, "fetch");
+	bool fetch = as_word(&a->lx, &w, &n) && as_eq(w, n, "fetch");
 	if (!fetch)
 		a->lx = save;
 	save = a->lx;
-	if (!word(&a->lx, &w, &n))
-		return fail(a, "atomic operation");
+	if (!as_word(&a->lx, &w, &n))
+		return as_fail(a, "atomic operation");
 	bool w32 = n > 2 && !memcmp(w + n - 2, "32", 2);
 	size_t base = w32 ? n - 2 : n;
 	for (size_t k = 0; k < MOAT_ARRAY_SIZE(atomic_tab); k++) {
-		if (!eq(w, base, atomic_tab[k].name) || (fetch && !atomic_tab[k].fetch_ok))
+		if (!as_eq(w, base, atomic_tab[k].name) || (fetch && !atomic_tab[k].fetch_ok))
 			continue;
 		uint8_t r;
 		i->code = (uint8_t)(MOAT_STX | MOAT_ATOMIC | (w32 ? MOAT_W : MOAT_DW));
 		i->imm = atomic_tab[k].imm | (fetch ? MOAT_FETCH : 0);
 		int e = mem(a, &r, &i->off);
 		i->dst = r & 0xf;
-		if (e || (e = expect(a, ',')))
+		if (e || (e = as_expect(a, ',')))
 			return e;
 		e = reg(a, &r);
 		i->src = r & 0xf;
 		return e;
 	}
 	a->lx = save;
-	return fail(a, "atomic operation (add, or, and, xor, xchg, cmpxchg)");
+	return as_fail(a, "atomic operation (add, or, and, xor, xchg, cmpxchg)");
 }
 
 /* ja, ja32, jXX[32] */
 static int p_jump(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
-	if (eq(w, n, "ja") || eq(w, n, "ja32")) {
+	if (as_eq(w, n, "ja") || as_eq(w, n, "ja32")) {
 		bool j32 = n == 4;
 		i->code = (uint8_t)((j32 ? MOAT_JMP32 : MOAT_JMP) | MOAT_JA);
 		return target(a, j32, &i->off, &i->imm);
@@ -535,14 +478,14 @@ static int p_jump(struct as *a, const char *w, size_t n, struct moat_insn *i)
 	bool j32 = n > 2 && !memcmp(w + n - 2, "32", 2);
 	size_t base = j32 ? n - 2 : n;
 	for (size_t k = 0; k < MOAT_ARRAY_SIZE(jmp_tab); k++) {
-		if (!eq(w, base, jmp_tab[k].name))
+		if (!as_eq(w, base, jmp_tab[k].name))
 			continue;
 		uint8_t d;
 		int e;
 		i->code = (uint8_t)((j32 ? MOAT_JMP32 : MOAT_JMP) | jmp_tab[k].op);
 		e = reg(a, &d);
 		i->dst = d & 0xf;
-		if (e || (e = expect(a, ',')) || (e = src_operand(a, i)) || (e = expect(a, ',')))
+		if (e || (e = as_expect(a, ',')) || (e = src_operand(a, i)) || (e = as_expect(a, ',')))
 			return e;
 		int32_t imm = i->imm;
 		e = target(a, false, &i->off, &imm);
@@ -554,14 +497,14 @@ static int p_jump(struct as *a, const char *w, size_t n, struct moat_insn *i)
 /* call N | call local TARGET | call %rN | call runtime N | exit */
 static int p_call(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
-	if (eq(w, n, "exit")) {
+	if (as_eq(w, n, "exit")) {
 		i->code = MOAT_JMP | MOAT_EXIT;
 		return 0;
 	}
-	if (!eq(w, n, "call"))
+	if (!as_eq(w, n, "call"))
 		return NOMATCH;
 	i->code = MOAT_JMP | MOAT_CALL;
-	skip_ws(&a->lx);
+	as_skip_ws(&a->lx);
 	if (a->lx.p < a->lx.end && *a->lx.p == '%') {
 		uint8_t d;
 		i->code |= MOAT_X;
@@ -570,11 +513,11 @@ static int p_call(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		return e;
 	}
 	struct lx save = a->lx;
-	if (word(&a->lx, &w, &n) && eq(w, n, "local")) {
+	if (as_word(&a->lx, &w, &n) && as_eq(w, n, "local")) {
 		i->src = MOAT_CALL_LOCAL;
 		return target(a, true, &i->off, &i->imm);
 	}
-	if (n && eq(w, n, "runtime"))
+	if (n && as_eq(w, n, "runtime"))
 		i->src = MOAT_CALL_KFUNC;
 	else
 		a->lx = save;
@@ -589,17 +532,17 @@ static int p_call(struct as *a, const char *w, size_t n, struct moat_insn *i)
  */
 static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
-	if (!eq(w, n, "lddw"))
+	if (!as_eq(w, n, "lddw"))
 		return NOMATCH;
 	uint8_t d;
 	uint64_t v = 0;
 	int32_t idx, off = 0;
 	int e = reg(a, &d);
-	if (e || (e = expect(a, ',')))
+	if (e || (e = as_expect(a, ',')))
 		return e;
 	struct lx save = a->lx;
-	int src = !word(&a->lx, &w, &n) ? 0 : eq(w, n, "map") ? MOAT_PSEUDO_MAP_FD
-			: eq(w, n, "map_value") ? MOAT_PSEUDO_MAP_VALUE : 0;
+	int src = !as_word(&a->lx, &w, &n) ? 0 : as_eq(w, n, "map") ? MOAT_PSEUDO_MAP_FD
+			: as_eq(w, n, "map_value") ? MOAT_PSEUDO_MAP_VALUE : 0;
 	a->slots = 2;
 	if (!src) {
 		a->lx = save;
@@ -609,17 +552,17 @@ static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 		i[1] = MOAT_INSN(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
 		return 0;
 	}
-	skip_ws(&a->lx);
-	if (a->lx.p < a->lx.end && is_name_start(*a->lx.p)) {
-		struct mapref mr = { .idx = a->out.n, .line = a->lx.line, .col = col(&a->lx) };
-		word(&a->lx, &mr.name, &mr.len);
+	as_skip_ws(&a->lx);
+	if (a->lx.p < a->lx.end && as_is_name_start(*a->lx.p)) {
+		struct mapref mr = { .idx = a->out.n, .line = a->lx.line, .col = as_col(&a->lx) };
+		as_word(&a->lx, &mr.name, &mr.len);
 		if (vec_push(&a->maprefs, mr))
 			return moat_error_set(a->err, ENOMEM, "out of memory");
 		idx = 0; /* patched by resolve_maps() */
 	} else if ((e = imm32(a, &idx))) {
 		return e;
 	}
-	if (src == MOAT_PSEUDO_MAP_VALUE && ((e = expect(a, ',')) || (e = imm32(a, &off))))
+	if (src == MOAT_PSEUDO_MAP_VALUE && ((e = as_expect(a, ',')) || (e = imm32(a, &off))))
 		return e;
 	i[0] = MOAT_INSN(MOAT_LD | MOAT_IMM | MOAT_DW, d, src, 0, idx);
 	i[1] = MOAT_INSN(0, 0, 0, 0, off);
@@ -629,145 +572,22 @@ static int p_lddw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 /* .insn 0xHEX64: one raw slot, low byte = opcode (as the raw sections). */
 static int p_raw(struct as *a, const char *w, size_t n, struct moat_insn *i)
 {
-	if (!eq(w, n, ".insn"))
+	if (!as_eq(w, n, ".insn"))
 		return NOMATCH;
 	struct lx save = a->lx;
 	struct num v;
 	if (!number(&a->lx, &v) || v.neg) {
 		a->lx = save;
-		return fail(a, "64-bit instruction word");
+		return as_fail(a, "64-bit instruction word");
 	}
 	*i = MOAT_INSN((uint8_t)v.mag, (v.mag >> 8) & 0xf, (v.mag >> 12) & 0xf,
 		       (int16_t)(uint16_t)(v.mag >> 16), (int32_t)(uint32_t)(v.mag >> 32));
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum moat_map_type type;
-} map_type_tab[] = {
-	{ "array", MOAT_MAP_ARRAY },         { "hash", MOAT_MAP_HASH },
-	{ "lru_hash", MOAT_MAP_LRU_HASH },   { "percpu_array", MOAT_MAP_PERCPU_ARRAY },
-	{ "percpu_hash", MOAT_MAP_PERCPU_HASH }, { "lpm_trie", MOAT_MAP_LPM_TRIE },
-	{ "ringbuf", MOAT_MAP_RINGBUF },     { "prog_array", MOAT_MAP_PROG_ARRAY },
-};
-
-static const struct {
-	const char *name;
-	uint32_t flag;
-} map_flag_tab[] = {
-	{ "no_prealloc", MOAT_MAP_F_NO_PREALLOC },
-	{ "rdonly_prog", MOAT_MAP_F_RDONLY_PROG },
-};
-
-/* flags=NAME[|NAME...] */
-static int map_flags(struct as *a, uint32_t *flags)
-{
-	do {
-		const char *w;
-		size_t n, k;
-		struct lx save = a->lx;
-		if (!word(&a->lx, &w, &n))
-			return fail(a, "map flag (no_prealloc, rdonly_prog)");
-		for (k = 0; k < MOAT_ARRAY_SIZE(map_flag_tab) && !eq(w, n, map_flag_tab[k].name); k++)
-			;
-		if (k == MOAT_ARRAY_SIZE(map_flag_tab)) {
-			a->lx = save;
-			return fail(a, "map flag (no_prealloc, rdonly_prog)");
-		}
-		*flags |= map_flag_tab[k].flag;
-	} while (punct(&a->lx, '|'));
-	return 0;
-}
-
-/* The `KEY=VALUE` attributes of a .map line: key, value, entries, flags. */
-static int map_attrs(struct as *a, struct mapdecl *d)
-{
-	static const char *const names[] = { "key", "value", "entries", "flags" };
-	static const char *const what[] = { "key size", "value size", "entry count" };
-	uint32_t *field[] = { &d->def.key_size, &d->def.value_size, &d->def.max_entries };
-	bool seen[4] = { false };
-	struct lx *l = &a->lx;
-	for (;;) {
-		skip_ws(l);
-		if (l->p >= l->end)
-			break;
-		struct lx save = *l;
-		const char *w;
-		size_t n, k;
-		word(l, &w, &n);
-		for (k = 0; k < 4 && !eq(w, n, names[k]); k++)
-			;
-		if (k == 4) {
-			*l = save;
-			return fail(a, "key=, value=, entries= or flags=");
-		}
-		if (seen[k])
-			return moat_error_at(a->err, EINVAL, l->file, l->line, col(&save),
-					     "map '%.*s': %s= is given twice", (int)d->len, d->name,
-					     names[k]);
-		seen[k] = true;
-		int e = expect(a, '=');
-		int64_t v;
-		if (e || (k == 3 && (e = map_flags(a, &d->def.flags))))
-			return e;
-		if (k < 3) {
-			if ((e = num_in(a, 0, UINT32_MAX, UINT32_MAX, what[k], &v)))
-				return e;
-			*field[k] = (uint32_t)v;
-		}
-	}
-	/* ring buffers have no keys or values; everything else needs all three */
-	for (int k = d->def.type == MOAT_MAP_RINGBUF ? 2 : 0; k < 3; k++)
-		if (!seen[k])
-			return moat_error_at(a->err, EINVAL, l->file, l->line, col(l),
-					     "map '%.*s' needs %s=N (the %s)", (int)d->len, d->name,
-					     names[k], what[k]);
-	return 0;
-}
-
-/* .map NAME TYPE key=K value=V entries=N [flags=no_prealloc|rdonly_prog] */
-static int p_map(struct as *a, const char *w, size_t n, struct moat_insn *i)
-{
-	if (!eq(w, n, ".map"))
-		return NOMATCH;
-	(void)i;
-	a->slots = 0;
-	struct lx *l = &a->lx;
-	struct mapdecl d = { .line = l->line };
-	skip_ws(l);
-	d.col = col(l);
-	if (l->p >= l->end || !is_name_start(*l->p) || !word(l, &d.name, &d.len))
-		return fail(a, "map name");
-	for (size_t k = 0; k < a->maps.n; k++)
-		if (a->maps.v[k].len == d.len && !memcmp(a->maps.v[k].name, d.name, d.len))
-			return moat_error_at(a->err, EINVAL, l->file, l->line, d.col,
-					     "map '%.*s' is declared twice (first on line %d)",
-					     (int)d.len, d.name, a->maps.v[k].line);
-	skip_ws(l);
-	int tc = col(l);
-	size_t k = 0;
-	if (!word(l, &w, &n))
-		return fail(a, "map type");
-	while (k < MOAT_ARRAY_SIZE(map_type_tab) && !eq(w, n, map_type_tab[k].name))
-		k++;
-	if (k == MOAT_ARRAY_SIZE(map_type_tab))
-		return moat_error_at(a->err, EINVAL, l->file, l->line, tc,
-				     "unknown map type '%.*s' (array, hash, lru_hash, percpu_array, "
-				     "percpu_hash, lpm_trie, ringbuf, prog_array)", (int)n, w);
-	d.def.sz = sizeof(d.def);
-	d.def.type = map_type_tab[k].type;
-	if (d.def.type == MOAT_MAP_LPM_TRIE) /* the kernel insists on it */
-		d.def.flags = MOAT_MAP_F_NO_PREALLOC;
-	int e = map_attrs(a, &d);
-	if (e)
-		return e;
-	return vec_push(&a->maps, d) ? moat_error_set(a->err, ENOMEM, "out of memory") : 0;
-}
-
 typedef int (*parse_fn)(struct as *a, const char *w, size_t n, struct moat_insn *i);
 static const parse_fn parsers[] = { p_alu, p_end, p_mem, p_lock, p_jump, p_call, p_lddw, p_raw,
-				    p_map };
+				    as_p_map };
 
 static int add_label(struct as *a, const char *w, size_t n, int c)
 {
@@ -785,16 +605,16 @@ static int line(struct as *a)
 	struct lx *l = &a->lx;
 	const char *w;
 	size_t n;
-	skip_ws(l);
+	as_skip_ws(l);
 	if (l->p >= l->end)
 		return 0;
-	int c = col(l);
-	if (!word(l, &w, &n))
-		return fail(a, "instruction or label");
-	if (punct(l, ':')) {
+	int c = as_col(l);
+	if (!as_word(l, &w, &n))
+		return as_fail(a, "instruction or label");
+	if (as_punct(l, ':')) {
 		int e = add_label(a, w, n, c);
-		skip_ws(l);
-		return e ? e : l->p < l->end ? fail(a, "end of line") : 0;
+		as_skip_ws(l);
+		return e ? e : l->p < l->end ? as_fail(a, "end of line") : 0;
 	}
 	struct moat_insn i[2] = { 0 };
 	a->slots = 1;
@@ -804,9 +624,9 @@ static int line(struct as *a)
 			continue;
 		if (e)
 			return e;
-		skip_ws(l);
+		as_skip_ws(l);
 		if (l->p < l->end)
-			return fail(a, "end of line");
+			return as_fail(a, "end of line");
 		if (a->slots) {
 			const char *t = l->bol, *te = l->end;
 			while (t < te && (*t == ' ' || *t == '\t'))
@@ -844,7 +664,7 @@ static int resolve(struct as *a)
 		bool found = lb != NULL;
 		if (lb)
 			to = lb->idx;
-		for (size_t j = 0; !found && eq(f->name, f->len, "exit") && j < a->out.n; j++)
+		for (size_t j = 0; !found && as_eq(f->name, f->len, "exit") && j < a->out.n; j++)
 			if (a->out.v[j].code == (MOAT_JMP | MOAT_EXIT))
 				to = j, found = true;
 		if (!found)
@@ -883,7 +703,7 @@ static int resolve_maps(struct as *a)
 	return 0;
 }
 
-static void as_release(struct as *a)
+void as_release(struct as *a)
 {
 	vec_release(&a->out);
 	vec_release(&a->labels);
@@ -895,7 +715,7 @@ static void as_release(struct as *a)
 
 /* Both passes over the source; on success a->out holds the instructions and
  * a->maps the declarations.  The caller releases a with as_release(). */
-static int assemble(struct as *a, const char *src, size_t len, const char *file)
+int as_assemble(struct as *a, const char *src, size_t len, const char *file)
 {
 	const char *p = src, *end = src + len;
 	int e = 0;
@@ -922,7 +742,7 @@ int moat_asm(const char *src, size_t len, const char *file, struct moat_insn **i
 	struct as a = { .lx = { .file = file }, .err = err };
 	*insns = NULL;
 	*n = 0;
-	int e = assemble(&a, src, len, file);
+	int e = as_assemble(&a, src, len, file);
 	if (e) {
 		as_release(&a);
 		return e;
@@ -934,73 +754,4 @@ int moat_asm(const char *src, size_t len, const char *file, struct moat_insn **i
 	if (!*insns) /* an empty program is still a valid (empty) array */
 		*insns = calloc(1, sizeof(**insns));
 	return *insns ? 0 : moat_error_set(err, ENOMEM, "out of memory");
-}
-
-/* Creates declaration d's map and adds it to prog (whose index is then the
- * declaration's position, as the lddw instructions assume). */
-static int add_map(struct moat_prog *prog, const struct mapdecl *d, const char *file,
-		   struct moat_error *err)
-{
-	MOAT_AUTO(free) char *name = strndup(d->name, d->len);
-	if (!name)
-		return moat_error_set(err, ENOMEM, "out of memory");
-	struct moat_map_def def = d->def;
-	def.name = name;
-#ifdef MOAT_FUZZING
-	/* Fuzz builds only: real maps may hold up to 2 GiB each, which a fuzzer
-	 * would turn into out-of-memory reports instead of finding bugs. */
-	if (def.max_entries > (1u << 16) || def.value_size > (1u << 16) || def.key_size > (1u << 16))
-		return moat_error_at(err, E2BIG, file, d->line, d->col,
-				     "map '%s': too large for a fuzzing build", name);
-#endif
-	struct moat_error e;
-	moat_error_clear(&e);
-	struct moat_map *m = moat_map_new(&def, &e);
-	if (!m)
-		return moat_error_at(err, e.errnum ? e.errnum : EINVAL, file, d->line, d->col, "%s",
-				     e.msg);
-	int r = moat_prog_add_map(prog, m, err);
-	moat_map_free(m); /* the program holds its own reference */
-	return r < 0 ? r : 0;
-}
-
-/* One line-info entry per source line, so verifier messages name the line. */
-static int add_lines(struct moat_prog *prog, const struct as *a, const char *file,
-		     struct moat_error *err)
-{
-	for (size_t k = 0; k < a->lines.n; k++) {
-		const struct srcline *s = &a->lines.v[k];
-		char *text = strndup(s->text, s->len);
-		if (!text)
-			return moat_error_set(err, ENOMEM, "out of memory");
-		struct moat_line_info li = { .insn = (uint32_t)s->insn, .line = (uint32_t)s->line,
-					     .col = 1, .file = file, .text = text };
-		int r = moat_prog_add_line_info(prog, &li, err);
-		free(text);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-struct moat_prog *moat_asm_prog(const char *src, size_t len, const char *file,
-				enum moat_prog_type type, struct moat_error *err)
-{
-	struct as a = { .lx = { .file = file }, .err = err };
-	struct moat_prog *prog = NULL;
-	int e = assemble(&a, src, len, file);
-	if (!e && !a.out.n)
-		e = moat_error_at(err, EINVAL, file, 0, 0, "the source holds no instructions");
-	if (!e && !(prog = moat_prog_new(type, a.out.v, a.out.n, err)))
-		e = -1;
-	for (size_t k = 0; !e && k < a.maps.n; k++)
-		e = add_map(prog, &a.maps.v[k], file, err);
-	if (!e)
-		e = add_lines(prog, &a, file, err);
-	as_release(&a);
-	if (e) {
-		moat_prog_free(prog);
-		return NULL;
-	}
-	return prog;
 }
