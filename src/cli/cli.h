@@ -29,6 +29,10 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...) __attribute__((fo
 bool cli_wants_help(const struct cli_cmd *cmd, int argc, char **argv);
 /* Reads a whole file (or "-" for stdin) into a malloc'd buffer with a NUL after it. */
 char *cli_read_file(const char *path, size_t *len, struct moat_error *err);
+
+/* An option's unsigned number (decimal, 0x hex or 0 octal), at most max;
+ * false for anything else ("-1", "12k", "", too large). */
+bool cli_parse_u64(const char *s, uint64_t max, uint64_t *v);
 /* Dispatches argv[0] over a NULL-name-terminated table of subcommands. */
 int cli_dispatch(const char *prefix, const struct cli_cmd *table, int argc, char **argv);
 

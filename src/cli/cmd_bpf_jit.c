@@ -65,15 +65,11 @@ static int parse_args(int argc, char **argv, struct jit_args *a)
 				return cli_usage(&jit_cmd, "%s", err.msg);
 			a->type_set = true;
 			break;
-		case 'm': {
-			char *end;
-			errno = 0;
-			a->mem_len = strtoull(optarg, &end, 0);
-			if (errno || !*optarg || *end || optarg[0] == '-')
+		case 'm':
+			if (!cli_parse_u64(optarg, UINT32_MAX, &a->mem_len))
 				return cli_usage(&jit_cmd, "--mem-len takes a byte count, not '%s'",
 						 optarg);
 			break;
-		}
 		default:
 			return cli_usage(&jit_cmd, "unknown option '%s'", argv[optind - 1]);
 		}

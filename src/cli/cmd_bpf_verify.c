@@ -112,17 +112,6 @@ static int report(bool json, const struct moat_prog *prog, int r, const struct m
 	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-')
-		return false;
-	*v = x;
-	return true;
-}
-
 int cmd_bpf_verify(int argc, char **argv)
 {
 	if (cli_wants_help(&verify_cmd, argc, argv))
@@ -161,19 +150,19 @@ int cmd_bpf_verify(int argc, char **argv)
 		case 'l':
 			if (!optarg) {
 				vo.log_level = 1;
-			} else if (!parse_u64(optarg, &v) || v > 2) {
+			} else if (!cli_parse_u64(optarg, 2, &v)) {
 				return cli_usage(&verify_cmd, "--log takes 0, 1 or 2, not '%s'", optarg);
 			} else {
 				vo.log_level = (int)v;
 			}
 			break;
 		case 'm':
-			if (!parse_u64(optarg, &v) || v > UINT32_MAX)
+			if (!cli_parse_u64(optarg, UINT32_MAX, &v))
 				return cli_usage(&verify_cmd, "--mem-len takes a byte count, not '%s'", optarg);
 			vo.mem_len = v;
 			break;
 		case 'x':
-			if (!parse_u64(optarg, &v) || v == 0 || v > UINT32_MAX)
+			if (!cli_parse_u64(optarg, UINT32_MAX, &v) || v == 0)
 				return cli_usage(&verify_cmd, "--max-insns takes a positive count, not '%s'",
 						 optarg);
 			vo.max_insns = (uint32_t)v;

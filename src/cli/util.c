@@ -98,3 +98,14 @@ int cli_dispatch(const char *prefix, const struct cli_cmd *table, int argc, char
 		*prefix ? " " : "", *prefix ? (int)strlen(prefix) - 2 : 0, prefix);
 	return EXIT_USAGE;
 }
+
+bool cli_parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || x > max)
+		return false;
+	*v = x;
+	return true;
+}

@@ -17,6 +17,13 @@ must_fail 2 "unknown bpf subcommand" "$MOAT" bpf frob
 must_fail 2 "help of an unknown command" "$MOAT" help nope
 must_fail 1 "missing input file fails" "$MOAT" bpf run /nonexistent/x.s
 grep -q '^moat: bpf run: ' /tmp/moat_mf.err && pass "errors start 'moat: bpf run: '" || fail "error prefix: $(cat /tmp/moat_mf.err)"
+# numeric options: a count, in range, nothing after it
+hello=$MOAT_TOP/docs/examples/hello.s
+must_fail 2 "--mem-len with a suffix is a usage error" "$MOAT" bpf verify --mem-len 12k "$hello"
+must_fail 2 "--log above 2 is a usage error" "$MOAT" bpf verify --log=3 "$hello"
+must_fail 2 "a negative --mem-len is a usage error" "$MOAT" bpf jit --mem-len -1 "$hello"
+must_fail 2 "--max-insns 0 is a usage error" "$MOAT" bpf verify --max-insns 0 "$hello"
+"$MOAT" bpf verify --mem-len 0x10 "$hello" >/dev/null; ok $? "--mem-len takes hex"
 
 # The demo program assembles, verifies and runs to its documented result.
 out=$("$MOAT" bpf run "$MOAT_TOP/docs/examples/hello.s" --mem-hex "$(printf '%02x' $(seq 1 16))")
