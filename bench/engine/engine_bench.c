@@ -32,10 +32,11 @@ static double batch(struct moat_exec *ex, uint8_t *pkt, uint64_t n)
 	if (fn) {
 		for (uint64_t i = 0; i < n; i++)
 			acc += fn(pkt, BENCH_PKT_LEN);
-	}
-	for (uint64_t i = 0; !fn && i < n; i++) {
-		moat_exec_run(ex, pkt, BENCH_PKT_LEN, &r0, NULL);
-		acc += r0;
+	} else {
+		for (uint64_t i = 0; i < n; i++) {
+			moat_exec_run(ex, pkt, BENCH_PKT_LEN, &r0, NULL);
+			acc += r0;
+		}
 	}
 	uint64_t t1 = bench_now_ns();
 	sink += acc;

@@ -15,6 +15,21 @@
 #include "engine/isa.h"
 #include "engine/verifier/walk.h"
 
+struct released {
+	uint32_t ref;
+	int insn;
+};
+
+static void mark_released(struct vreg *r, void *arg)
+{
+	const struct released *rel = arg;
+	if (r->ref != rel->ref)
+		return;
+	vreg_mark_not_init(r);
+	r->lost = VLOST_RELEASED;
+	r->origin = rel->insn;
+}
+
 void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate, int insn)
 {
 	for (int k = 0; k < s->nrefs; k++) {
@@ -24,20 +39,9 @@ void vrelease_ref(struct vstate *s, uint32_t ref, bool invalidate, int insn)
 		s->nrefs--;
 		break;
 	}
-	if (!invalidate)
-		return;
-	for (int fi = 0; fi < s->nframes; fi++) {
-		struct vframe *f = s->frames[fi];
-		for (int r = 0; r < MOAT_NREGS; r++) {
-			if (f->regs[r].ref != ref)
-				continue;
-			vreg_mark_not_init(&f->regs[r]);
-			f->regs[r].lost = VLOST_RELEASED;
-			f->regs[r].origin = insn;
-		}
-		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (vslot_spilled(f, b / 8) && f->spill[b / 8].ref == ref)
-				vreg_mark_not_init(&f->spill[b / 8]);
+	if (invalidate) {
+		struct released rel = { .ref = ref, .insn = insn };
+		vstate_for_each_reg(s, mark_released, &rel);
 	}
 }
 
@@ -271,18 +275,10 @@ int vcheck_call(struct walker *w, const struct moat_insn *in)
 }
 
 /* Pointers into a returning frame's stack must not outlive it. */
-static void drop_stack_ptrs(struct vstate *s, int frame)
+static void drop_stack_ptr(struct vreg *r, void *arg)
 {
-	for (int fi = 0; fi < s->nframes; fi++) {
-		struct vframe *f = s->frames[fi];
-		for (int r = 0; r < MOAT_NREGS; r++)
-			if (f->regs[r].type == V_STACK && f->regs[r].frame >= frame)
-				vreg_mark_not_init(&f->regs[r]);
-		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (vslot_spilled(f, b / 8) && f->spill[b / 8].type == V_STACK &&
-			    f->spill[b / 8].frame >= frame)
-				vreg_mark_not_init(&f->spill[b / 8]);
-	}
+	if (r->type == V_STACK && r->frame >= *(const int *)arg)
+		vreg_mark_not_init(r);
 }
 
 /* The values each program type may return (the kernel's rules). */
@@ -322,7 +318,8 @@ int vcheck_exit(struct walker *w)
 		free(f->bytes);
 		free(f->spill);
 		free(f);
-		drop_stack_ptrs(s, s->nframes);
+		int gone = s->nframes;
+		vstate_for_each_reg(s, drop_stack_ptr, &gone);
 		return 0;
 	}
 	if (r0->type != V_SCALAR)

@@ -383,19 +383,6 @@ static int check_alu(struct walker *w, const struct moat_insn *in)
 
 /* -------------------------------------------------------- conditionals */
 
-/* All registers and spills of the state, for marking. */
-static void for_each_reg(struct vstate *s, void (*fn)(struct vreg *, void *), void *arg)
-{
-	for (int fi = 0; fi < s->nframes; fi++) {
-		struct vframe *f = s->frames[fi];
-		for (int r = 0; r < MOAT_NREGS; r++)
-			fn(&f->regs[r], arg);
-		for (uint16_t b = 0; b < f->depth; b += 8)
-			if (vslot_spilled(f, b / 8))
-				fn(&f->spill[b / 8], arg);
-	}
-}
-
 struct null_mark {
 	uint32_t id;
 	bool is_null;
@@ -418,7 +405,7 @@ static void apply_null(struct vstate *s, const struct vreg *r, bool is_null)
 {
 	struct null_mark m = { .id = r->id, .is_null = is_null };
 	uint32_t ref = r->ref;
-	for_each_reg(s, mark_null, &m);
+	vstate_for_each_reg(s, mark_null, &m);
 	if (is_null && ref)
 		vrelease_ref(s, ref, false, -1);
 }
@@ -445,7 +432,7 @@ static void apply_pkt(struct vstate *s, const struct vreg *p)
 	if (p->off <= 0 || p->off > 0xffff)
 		return;
 	struct pkt_mark m = { .id = p->id, .range = (uint32_t)p->off };
-	for_each_reg(s, mark_pkt, &m);
+	vstate_for_each_reg(s, mark_pkt, &m);
 }
 
 static int check_cond(struct walker *w, const struct moat_insn *in)

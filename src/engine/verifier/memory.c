@@ -175,7 +175,7 @@ static void break_spill(struct vframe *f, int b)
 }
 
 /* The write of `size` bytes at fp+o: val (may be NULL: unknown bytes). */
-static int stack_write(struct walker *w, int regno, struct vframe *f, int64_t o, unsigned size,
+static int stack_write(struct walker *w, struct vframe *f, int64_t o, unsigned size,
 		       const struct vreg *val)
 {
 	int r = grow(w, f, o);
@@ -185,9 +185,7 @@ static int stack_write(struct walker *w, int regno, struct vframe *f, int64_t o,
 		/* a spill: the whole register, or a 4-byte number (its value
 		 * already cut to 32 bits); one spilled register per slot */
 		int b = sbyte(o + size - 1);
-		for (int k = 0; k < 8; k++)
-			if (f->bytes[b / 8 * 8 + k] == SB_SPILL)
-				f->bytes[b / 8 * 8 + k] = SB_MISC;
+		break_spill(f, b);
 		f->spill[b / 8] = *val;
 		memset(f->bytes + b, SB_SPILL, size);
 		return 0;
@@ -196,7 +194,6 @@ static int stack_write(struct walker *w, int regno, struct vframe *f, int64_t o,
 		return vfail(w, EACCES, "storing %u bytes of a %s pointer on the stack: pointers are "
 			     "spilled whole, with 8-byte aligned stores", size,
 			     vtype_name(val->type));
-	(void)regno;
 	bool zero = val && vreg_is_const(val) && val->var.value == 0;
 	for (unsigned k = 0; k < size; k++) {
 		int b = sbyte(o + k);
@@ -358,9 +355,9 @@ static int access(struct walker *w, int regno, int64_t off, unsigned size, enum 
 			bool zero;
 			if ((r = stack_readable(w, regno, f, lo, hi, false, &zero)))
 				return r;
-			return stack_write(w, regno, f, lo, size, NULL);
+			return stack_write(w, f, lo, size, NULL);
 		}
-		return stack_write(w, regno, f, lo, size, val);
+		return stack_write(w, f, lo, size, val);
 	}
 	case V_CTX:
 		return ctx_access(w, regno, &p, off, size, a, sign, val, out);

@@ -106,6 +106,18 @@ void vstate_free(struct vstate *s)
 	free(s);
 }
 
+void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *, void *), void *arg)
+{
+	for (int fi = 0; fi < s->nframes; fi++) {
+		struct vframe *f = s->frames[fi];
+		for (int r = 0; r < MOAT_NREGS; r++)
+			fn(&f->regs[r], arg);
+		for (uint16_t b = 0; b < f->depth; b += 8)
+			if (vslot_spilled(f, b / 8))
+				fn(&f->spill[b / 8], arg);
+	}
+}
+
 /* ----------------------------------------------------------- comparison */
 
 #define IDMAP 64

@@ -164,6 +164,8 @@ void vstate_free(struct vstate *s);
 struct vframe *vframe_new(uint32_t callsite, uint32_t func_start);
 /* Grows frame f's stack to at least depth bytes (multiple of 8); false: OOM. */
 bool vframe_grow(struct vframe *f, uint32_t depth);
+/* Calls fn on every register and spilled register of every frame. */
+void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *, void *), void *arg);
 /* Does old cover cur (every concrete state of cur is one of old), looking
  * only at registers live at insn?  exact: old and cur are the same. */
 bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur,
