@@ -20,7 +20,8 @@ const char cmd_bpf_run_usage[] =
 	"  --type TYPE     program type (default: the ELF section's, else mem: r1 = input,\n"
 	"                  r2 = its length); mem, socket, xdp, tc, cgroup_skb, cgroup_device,\n"
 	"                  tracepoint, raw_tracepoint, seccomp\n"
-	"  --mem FILE      input memory read from FILE\n"
+	"  --mem FILE      input memory read from FILE (xdp programs: the packet, which\n"
+	"                  r1's struct xdp_md points at through data and data_end)\n"
 	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
 	"  --unverified    skip the verifier; runs in the checked interpreter\n"
 	"  --trace         print every executed instruction and the registers it changed\n"
@@ -153,8 +154,18 @@ int cmd_bpf_run(int argc, char **argv)
 		  .unverified = a.unverified, .harden = a.harden, .mem_len = mem_len);
 	if (a.trace)
 		eo.trace = (struct moat_sink){ write_file, stdout };
+	/* xdp programs get moat's VM context around the input packet */
+	struct moat_xdp_ctx xdp;
+	void *ctx = mem;
+	size_t ctx_len = mem_len;
+	if (prog && moat_prog_type(prog) == MOAT_PROG_XDP && !a.unverified) {
+		moat_xdp_ctx_init(&xdp, mem, mem_len);
+		ctx = &xdp;
+		ctx_len = sizeof(xdp);
+		eo.mem_len = 0;
+	}
 	if (prog && (vm = moat_vm_new(&vo, &err)) && (exec = moat_exec_new(vm, prog, &eo, &err)) &&
-	    moat_exec_run(exec, mem, mem_len, &r0, &err) == 0) {
+	    moat_exec_run(exec, ctx, ctx_len, &r0, &err) == 0) {
 		printf("r0 = 0x%llx (%lld)\n", (unsigned long long)r0, (long long)r0);
 		rc = EXIT_OK;
 	} else {
