@@ -354,8 +354,10 @@ int moat_cbpf_disasm_insn(const struct moat_cbpf_insn *insns, size_t n, size_t i
 	case C_STX: name = "stx"; snprintf(opnd, sizeof(opnd), "M[%u]", in->k); break;
 	case C_ALU:
 		name = alu[op];
+		/* libpcap prints the bitwise operands in hex, the others in decimal */
 		if (op != 8)
-			snprintf(opnd, sizeof(opnd), c & 8 ? "x" : "#%u", in->k);
+			snprintf(opnd, sizeof(opnd),
+				 c & 8 ? "x" : op == 4 || op == 5 || op == 10 ? "#0x%x" : "#%u", in->k);
 		break;
 	case C_JMP:
 		name = op < 5 ? jmp[op] : NULL;

@@ -23,11 +23,11 @@ done
 
 printf 'mov %%r0, 1\nadd %%r11, 2\nexit\n' > "$tmp/bad.s"
 must_fail 1 "a bad register fails" "$MOAT" bpf asm "$tmp/bad.s" -o "$tmp/x.bin"
-grep -q "^moat: bpf asm: $tmp/bad.s:2:[0-9]*: .*r11" /tmp/moat_mf.err && pass "error names file:line:col and the token" || fail "error text: $(cat /tmp/moat_mf.err)"
+grep -q "^moat: bpf asm: $tmp/bad.s:2:[0-9]*: .*r11" "$MF_ERR" && pass "error names file:line:col and the token" || fail "error text: $(cat "$MF_ERR")"
 [ ! -e "$tmp/x.bin" ] && pass "no output file is left after an error" || fail "output written despite the error"
 printf '\x07\x00\x00' > "$tmp/trunc.bin"
 must_fail 1 "a truncated bytecode file fails" "$MOAT" bpf disasm "$tmp/trunc.bin"
-grep -q "trunc.bin" /tmp/moat_mf.err && pass "truncation error names the file" || fail "truncation message: $(cat /tmp/moat_mf.err)"
+grep -q "trunc.bin" "$MF_ERR" && pass "truncation error names the file" || fail "truncation message: $(cat "$MF_ERR")"
 must_fail 2 "an unknown option is a usage error" "$MOAT" bpf asm --frob "$tmp/bad.s"
 must_fail 2 "a bad --syntax is a usage error" "$MOAT" bpf disasm --syntax=intel "$tmp/hello.bin"
 done_testing

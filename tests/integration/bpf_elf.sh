@@ -21,8 +21,8 @@ echo "$out" | grep -q '(149)' && pass "r0 = 149 as the C source computes" || fai
 out=$("$MOAT" bpf verify --json "$tmp/sock.o" --section count_packets); ok $? "verify a socket filter by function name"
 echo "$out" | grep -q '"ok":true' && pass "--json reports ok" || fail "json: $out"
 must_fail 1 "an unknown section fails" "$MOAT" bpf run "$tmp/run.o" --section nope
-grep -q "no program named 'nope'" /tmp/moat_mf.err && pass "and says which name is missing" || fail "message: $(cat /tmp/moat_mf.err)"
+grep -q "no program named 'nope'" "$MF_ERR" && pass "and says which name is missing" || fail "message: $(cat "$MF_ERR")"
 head -c 100 "$tmp/run.o" > "$tmp/trunc.o"
 must_fail 1 "a truncated object fails cleanly" "$MOAT" bpf disasm "$tmp/trunc.o"
-grep -q "trunc.o" /tmp/moat_mf.err && pass "the error names the object" || fail "message: $(cat /tmp/moat_mf.err)"
+grep -q "trunc.o" "$MF_ERR" && pass "the error names the object" || fail "message: $(cat "$MF_ERR")"
 done_testing

@@ -44,8 +44,8 @@ grep -q 117e5a3c <<<"$(hex "$tmp/k.bin")" && pass "plain code holds the immediat
 
 # errors
 must_fail 1 "a program the verifier rejects is not compiled" "$MOAT" bpf jit "$tmp/bad.s"
-grep -q '^moat: bpf jit: insn 0: ' /tmp/moat_mf.err && pass "rejection names the instruction" ||
-	fail "rejection: $(cat /tmp/moat_mf.err)"
+grep -q '^moat: bpf jit: insn 0: ' "$MF_ERR" && pass "rejection names the instruction" ||
+	fail "rejection: $(cat "$MF_ERR")"
 must_fail 2 "bpf jit without FILE" "$MOAT" bpf jit
 must_fail 2 "bpf jit with an unknown option" "$MOAT" bpf jit --frob "$tmp/p.s"
 must_fail 2 "bpf jit with a bad --mem-len" "$MOAT" bpf jit --mem-len x "$tmp/p.s"

@@ -12,11 +12,11 @@ echo "$out" | grep -q '^  bpf ' && pass "help lists the bpf command" || fail "he
 
 must_fail 2 "no command is a usage error" "$MOAT"
 must_fail 2 "unknown command is a usage error" "$MOAT" frobnicate
-grep -q "moat: unknown command 'frobnicate'" /tmp/moat_mf.err && pass "unknown command named" || fail "unknown command message"
+grep -q "moat: unknown command 'frobnicate'" "$MF_ERR" && pass "unknown command named" || fail "unknown command message"
 must_fail 2 "unknown bpf subcommand" "$MOAT" bpf frob
 must_fail 2 "help of an unknown command" "$MOAT" help nope
 must_fail 1 "missing input file fails" "$MOAT" bpf run /nonexistent/x.s
-grep -q '^moat: bpf run: ' /tmp/moat_mf.err && pass "errors start 'moat: bpf run: '" || fail "error prefix: $(cat /tmp/moat_mf.err)"
+grep -q '^moat: bpf run: ' "$MF_ERR" && pass "errors start 'moat: bpf run: '" || fail "error prefix: $(cat "$MF_ERR")"
 # numeric options: a count, in range, nothing after it
 hello=$MOAT_TOP/docs/examples/hello.s
 must_fail 2 "--mem-len with a suffix is a usage error" "$MOAT" bpf verify --mem-len 12k "$hello"

@@ -41,8 +41,8 @@ grep -q '^PASS right.data' <<<"$out" && pass "run continues past failures" || fa
 must_fail 2 "conformance without arguments is a usage error" "$MOAT" bpf conformance
 must_fail 2 "unknown option is a usage error" "$MOAT" bpf conformance --frob "$suite"
 must_fail 1 "missing directory fails" "$MOAT" bpf conformance /nonexistent/dir
-grep -q '^moat: bpf conformance: ' /tmp/moat_mf.err && pass "error names the command" ||
-	fail "error: $(cat /tmp/moat_mf.err)"
+grep -q '^moat: bpf conformance: ' "$MF_ERR" && pass "error names the command" ||
+	fail "error: $(cat "$MF_ERR")"
 
 # bpf run and bpf verify
 printf 'mov %%r0, 42\nexit\n' >"$tmp/p.s"
@@ -58,11 +58,11 @@ case "$out" in '{"ok":false,"insn":0,'*) pass "verify --json names the instructi
 *) fail "verify --json: $out" ;; esac
 printf 'ldxdw %%r0, [%%r1+8]\nexit\n' >"$tmp/oob.s"
 must_fail 1 "out-of-bounds load is rejected before it runs" "$MOAT" bpf run "$tmp/oob.s" --mem-hex 0011
-grep -q 'insn 0: r1: 8-byte access at offset 8 is outside the 2-byte input buffer' /tmp/moat_mf.err &&
-	pass "rejection names the instruction and the buffer" || fail "rejection: $(cat /tmp/moat_mf.err)"
+grep -q 'insn 0: r1: 8-byte access at offset 8 is outside the 2-byte input buffer' "$MF_ERR" &&
+	pass "rejection names the instruction and the buffer" || fail "rejection: $(cat "$MF_ERR")"
 must_fail 1 "out-of-bounds load faults in the checked interpreter" "$MOAT" bpf run --unverified "$tmp/oob.s" --mem-hex 0011
-grep -q 'insn 0: out-of-bounds' /tmp/moat_mf.err && pass "fault names the instruction" ||
-	fail "fault: $(cat /tmp/moat_mf.err)"
+grep -q 'insn 0: out-of-bounds' "$MF_ERR" && pass "fault names the instruction" ||
+	fail "fault: $(cat "$MF_ERR")"
 must_fail 2 "bpf run without FILE" "$MOAT" bpf run
 must_fail 2 "bpf run with bad hex" "$MOAT" bpf run "$tmp/p.s" --mem-hex 0g
 must_fail 1 "bpf run of a missing file" "$MOAT" bpf run /nonexistent/x.s

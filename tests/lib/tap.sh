@@ -7,9 +7,11 @@ diag() { echo "# $*"; }
 # skip WHY: a failure when MOAT_MUST_WORK=1 (CI), a TAP skip elsewhere.
 skip() { if [ "${MOAT_MUST_WORK:-}" = 1 ]; then fail "skipped under MOAT_MUST_WORK=1: $1"; else _n=$((_n+1)); echo "ok $_n # SKIP $1"; fi; }
 # must_fail WANT_STATUS DESC CMD...: the command exits with WANT_STATUS (1 or 2), not a signal.
+# Its output stays in $MF_OUT and $MF_ERR (per test process: tests run in parallel).
+MF_OUT=${TMPDIR:-/tmp}/moat_mf.$$.out MF_ERR=${TMPDIR:-/tmp}/moat_mf.$$.err
 must_fail() {
 	local want=$1 desc=$2; shift 2
-	"$@" >/tmp/moat_mf.out 2>/tmp/moat_mf.err; local st=$?
-	if [ $st -eq "$want" ]; then pass "$desc (exit $st)"; else fail "$desc: exit $st, want $want"; sed 's/^/#   /' /tmp/moat_mf.err; fi
+	"$@" >"$MF_OUT" 2>"$MF_ERR"; local st=$?
+	if [ $st -eq "$want" ]; then pass "$desc (exit $st)"; else fail "$desc: exit $st, want $want"; sed 's/^/#   /' "$MF_ERR"; fi
 }
-done_testing() { echo "1..$_n"; [ $_failed -eq 0 ]; }
+done_testing() { rm -f "$MF_OUT" "$MF_ERR"; echo "1..$_n"; [ $_failed -eq 0 ]; }
