@@ -396,6 +396,50 @@ static void test_roundtrip(void)
 	moat_seccomp_policy_free(demo);
 }
 
+/*
+ * A profile large enough that branches from the search to the returns
+ * span more than 255 instructions: they go through inserted ja, and the
+ * program still agrees with the rules everywhere.
+ */
+static void test_large(void)
+{
+	size_t tn, cap = 64 * 1024, len = 0;
+	const struct moat_syscall *t = moat_syscall_table(&tn);
+	char *text = malloc(cap);
+	len += (size_t)snprintf(text + len, cap - len, "default errno EPERM\n");
+	for (size_t i = 0; i < tn; i += 2)
+		len += (size_t)snprintf(text + len, cap - len, "allow %s if arg%zu == %zu || arg1 > 0x1%08zx\n",
+					t[i].name, i % 6, i, i);
+	struct moat_error e;
+	char b[1200];
+	struct moat_seccomp_policy *p = parse(text, &e);
+	struct moat_cbpf_insn *prog = NULL;
+	size_t n = 0, ja = 0, bad = 0, runs = 0;
+	struct moat_seccomp_stats st;
+	if (!ok(p && moat_seccomp_compile(p, NULL, &prog, &n, &st, &e) == 0, "a %zu-rule profile compiles", p ? tn : 0))
+		diag("%s", moat_error_str(&e, b, sizeof(b)));
+	for (size_t i = 0; i < n; i++)
+		ja += prog[i].code == (BPF_JMP | BPF_JA);
+	ok(n > 600 && ja > 0, "%zu instructions, %zu long jumps through ja, worst path %zu", n, ja, st.worst_path);
+	struct runner r = { 0 };
+	runner_init(&r, prog, n);
+	for (int nr = 0; nr <= moat_syscall_max() && r.ex; nr++) {
+		for (int k = 0; k < 4; k++) {
+			struct moat_seccomp_data d = { .nr = nr, .arch = MOAT_SECCOMP_ARCH_X86_64 };
+			d.args[nr % 6] = k == 0 ? (uint64_t)nr : k == 1 ? (uint64_t)nr + 1 : 0;
+			if (k == 3)
+				d.args[1] = 0x100000000ull + (uint64_t)nr + 1;
+			runs++;
+			bad += runner_run(&r, &d) != moat_seccomp_policy_eval(p, &d);
+		}
+	}
+	ok(runs > 1000 && !bad, "VM == rules on %zu calls (%zu mismatches)", runs, bad);
+	runner_release(&r);
+	free(prog);
+	free(text);
+	moat_seccomp_policy_free(p);
+}
+
 static void test_misc(void)
 {
 	struct moat_error e;
@@ -435,6 +479,7 @@ int main(void)
 	test_docker();
 	test_random();
 	test_roundtrip();
+	test_large();
 	test_misc();
 	return tap_done();
 }

@@ -175,6 +175,88 @@ static int generate(struct sc_gen *g, const struct moat_seccomp_policy *p, size_
 	return g->oom ? -ENOMEM : 0;
 }
 
+static long branch_len(const struct sc_gen *g, size_t i, int label)
+{
+	return g->labels.v[label] - (long)i - 1;
+}
+
+/* Inserts k instructions after index i, moving the labels behind it down. */
+static int insert_after(struct sc_gen *g, size_t i, size_t k)
+{
+	if (vec_reserve(&g->code, k) < 0)
+		return -ENOMEM;
+	memmove(&g->code.v[i + 1 + k], &g->code.v[i + 1], (g->code.n - i - 1) * sizeof(g->code.v[0]));
+	g->code.n += k;
+	for (size_t l = 0; l < g->labels.n; l++)
+		if (g->labels.v[l] > (int)i)
+			g->labels.v[l] += (int)k;
+	return 0;
+}
+
+/*
+ * Points *label at a ja to the same place already within reach of the
+ * branch at i, when there is one; true if it did.
+ */
+static bool reuse_ja(struct sc_gen *g, size_t i, int *label)
+{
+	for (size_t j = i + 1; j < g->code.n && j <= i + 256; j++) {
+		const struct sc_ins *c = &g->code.v[j];
+		if (c->code != (BPF_JMP | BPF_JA) || c->jt != *label)
+			continue;
+		int l = sc_label_new(g);
+		if (g->oom)
+			return false;
+		g->labels.v[l] = (int)j;
+		*label = l;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Classic BPF's conditional jumps reach at most 255 instructions ahead.  A
+ * branch that must go further goes through a `ja` (32-bit offset) inserted
+ * right after it (or through one already within reach that goes there): the
+ * far side falls into the ja, the near side skips it.
+ * The scan goes backward: an insertion lengthens only branches that jump
+ * over it, which come earlier and are still to be scanned, and a ja placed
+ * for a later branch can serve earlier ones.  Profiles the size of Docker's
+ * never need any.
+ */
+static int relax(struct sc_gen *g)
+{
+	for (size_t i = g->code.n; i-- > 0;) {
+		struct sc_ins in = g->code.v[i];
+		if (BPF_CLASS(in.code) != BPF_JMP || BPF_OP(in.code) == BPF_JA)
+			continue;
+		bool far_t = branch_len(g, i, in.jt) > 255, far_f = branch_len(g, i, in.jf) > 255;
+		if (far_t)
+			far_t = !reuse_ja(g, i, &g->code.v[i].jt);
+		if (far_f)
+			far_f = !reuse_ja(g, i, &g->code.v[i].jf);
+		if (!far_t && !far_f)
+			continue;
+		if (g->code.n > MOAT_CBPF_MAXINSNS)
+			return 0; /* too long anyway: resolve() says so */
+		if (insert_after(g, i, far_t + far_f) < 0)
+			return -ENOMEM;
+		size_t at = i + 1;
+		if (far_t) {
+			int l = sc_label_new(g);
+			g->labels.v[l] = (int)at;
+			g->code.v[at++] = (struct sc_ins){ BPF_JMP | BPF_JA, 0, in.jt, -1 };
+			g->code.v[i].jt = l;
+		}
+		if (far_f) {
+			int l = sc_label_new(g);
+			g->labels.v[l] = (int)at;
+			g->code.v[at] = (struct sc_ins){ BPF_JMP | BPF_JA, 0, in.jf, -1 };
+			g->code.v[i].jf = l;
+		}
+	}
+	return g->oom ? -ENOMEM : 0;
+}
+
 /* The returns, then every label turned into a jump offset. */
 static int resolve(struct sc_gen *g, uint32_t allow_as, struct moat_cbpf_insn **out, size_t *nout,
 		   struct moat_error *err)
@@ -185,6 +267,8 @@ static int resolve(struct sc_gen *g, uint32_t allow_as, struct moat_cbpf_insn **
 		sc_emit(g, BPF_RET | BPF_K, allow_as && a == MOAT_SECCOMP_ALLOW ? allow_as : a, -1, -1);
 	}
 	if (g->oom)
+		return moat_error_set(err, ENOMEM, "out of memory");
+	if (relax(g) < 0)
 		return moat_error_set(err, ENOMEM, "out of memory");
 	size_t n = g->code.n;
 	if (n > MOAT_CBPF_MAXINSNS)
@@ -203,11 +287,10 @@ static int resolve(struct sc_gen *g, uint32_t allow_as, struct moat_cbpf_insn **
 		long f = BPF_OP(in->code) == BPF_JA ? 0 : g->labels.v[in->jf] - (long)i - 1;
 		if (BPF_OP(in->code) == BPF_JA) {
 			p[i].k = (uint32_t)t;
-		} else if (t > 255 || f > 255) {
+		} else if (t > 255 || f > 255 || t < 0 || f < 0) {
 			free(p);
-			return moat_error_insn(err, E2BIG, (long)i, "a branch spans more than 255 "
-					       "instructions: the profile has too many argument "
-					       "rules for one classic BPF program");
+			return moat_error_insn(err, EFAULT, (long)i, "branch of %ld/%ld instructions "
+					       "left after relaxation (a compiler bug)", t, f);
 		} else {
 			p[i].jt = (uint8_t)t;
 			p[i].jf = (uint8_t)f;
