@@ -43,6 +43,10 @@ worst=$(echo "$out" | sed -n 's/^\([0-9]*\) instructions, worst path \([0-9]*\),
 "$MOAT" seccomp compile -d @docker-default >"$tmp/builtin"
 "$MOAT" seccomp compile -d "$docker" >"$tmp/json"
 cmp -s "$tmp/builtin" "$tmp/json" && pass "@docker-default compiles as docker-default.json" || fail "builtin differs"
+# the program itself, pinned (a deliberate change shows in review as a diff of this file)
+[ "${MOAT_GOLDEN_UPDATE:-}" = 1 ] && cp "$tmp/builtin" "$g/docker-default.expected"
+diff -u "$g/docker-default.expected" "$tmp/builtin" >"$tmp/diff" && pass "golden docker-default" \
+	|| { fail "golden docker-default"; sed 's/^/#   /' "$tmp/diff" | head -20; }
 
 t() { # t WANT ARGS...: moat seccomp test prints WANT
 	local want=$1; shift

@@ -215,8 +215,21 @@ static void test_deaths(const struct moat_cbpf_insn *v, size_t nv)
 {
 	int st = in_child(v, nv, call_x32, NULL);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "kernel: an x32 call kills the process (status %#x)", st);
-	st = in_child(v, nv, call_i386, NULL);
-	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "kernel: an i386 call (int $0x80) kills the process (status %#x)", st);
+	/* control: without a filter, int $0x80 works unless the kernel has no i386 entry */
+	pid_t pid = fork();
+	if (pid == 0) {
+		quiet_child();
+		call_i386(NULL);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		st = in_child(v, nv, call_i386, NULL);
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+		   "kernel: an i386 call (int $0x80) kills the process (status %#x)", st);
+	} else {
+		skip("this kernel has no i386 syscall entry (ia32_emulation off)");
+	}
 
 	struct moat_error e;
 	const char *text = "default errno EPERM\nkill ptrace\ntrap mount\nallow getpid\n";
