@@ -205,10 +205,11 @@ static int number(struct rd *r, struct jv *v)
 
 static int value(struct rd *r, struct jv *v, int depth);
 
+/* Appends a zeroed element (and a NULL key for objects). */
 static int grow(struct jv *v, bool keys)
 {
-	if ((v->n & (v->n - 1)) == 0 || v->n < 4) { /* at 0,1,2,4,8,...: double */
-		size_t cap = v->n < 4 ? 4 : v->n * 2;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 4;
 		struct jv *it = realloc(v->items, cap * sizeof(*it));
 		if (!it)
 			return -ENOMEM;
@@ -219,6 +220,7 @@ static int grow(struct jv *v, bool keys)
 				return -ENOMEM;
 			v->keys = k;
 		}
+		v->cap = cap;
 	}
 	memset(&v->items[v->n], 0, sizeof(v->items[0]));
 	if (keys)

@@ -22,7 +22,7 @@ struct jv {
 	size_t slen;
 	struct jv *items; /* JV_ARR elements, JV_OBJ values */
 	char **keys;      /* JV_OBJ keys, decoded */
-	size_t n;
+	size_t n, cap;
 };
 
 /*
