@@ -53,6 +53,7 @@ int cmd_seccomp_test(int argc, char **argv);
 int cmd_seccomp_show(int argc, char **argv);
 extern const char cmd_seccomp_usage[];
 extern const struct cli_cmd cli_seccomp_cmds[];
+
 extern const struct cli_cmd cli_commands[];
 
 #endif
