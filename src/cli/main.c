@@ -20,6 +20,8 @@ static const char bpf_usage[] =
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
+	{ "seccomp", "compile seccomp profiles (text, Docker JSON) to classic BPF", cmd_seccomp_usage,
+	  cmd_seccomp, cli_seccomp_cmds },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
