@@ -23,5 +23,6 @@
 #include <moat/vm.h>
 #include <moat/verify.h>
 #include <moat/conformance.h>
+#include <moat/sandbox.h>
 
 #endif
