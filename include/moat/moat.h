@@ -24,5 +24,7 @@
 #include <moat/verify.h>
 #include <moat/conformance.h>
 #include <moat/sandbox.h>
+#include <moat/seccomp.h>
+#include <moat/syscalls.h>
 
 #endif

@@ -47,6 +47,14 @@ int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
 
 extern const struct cli_cmd cli_bpf_cmds[];
+
+/* moat seccomp (cmd_seccomp.c) */
+int cmd_seccomp(int argc, char **argv);
+int cmd_seccomp_compile(int argc, char **argv);
+int cmd_seccomp_test(int argc, char **argv);
+int cmd_seccomp_show(int argc, char **argv);
+extern const char cmd_seccomp_usage[];
+extern const struct cli_cmd cli_seccomp_cmds[];
 extern const struct cli_cmd cli_commands[];
 
 #endif
