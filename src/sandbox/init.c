@@ -117,6 +117,8 @@ static void exec_command(const struct sbx_child_args *a, const sigset_t *old, co
 		moat_error_set(&e, ENOMEM, "out of memory");
 		goto fail;
 	}
+	if (sbx_filter_install(a->filter, a->filter_len, &e) < 0)
+		goto fail;
 	environ = env; /* execvp searches the container's PATH */
 	execvp(s->argv[0], s->argv);
 	int st = errno == ENOENT ? 127 : 126;

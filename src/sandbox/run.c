@@ -25,7 +25,9 @@
 #include "sandbox/sandbox_internal.h"
 #include "util/cleanup.h"
 
-#define CHILD_STACK (256 * 1024)
+/* The child runs on this stack until execve, the verifier of moat_seccomp_install
+ * included: as large as a thread stack (pages are only touched as used). */
+#define CHILD_STACK (8 * 1024 * 1024)
 
 static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 			       SIGCONT, SIGALRM };
@@ -237,9 +239,15 @@ int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct m
 		.sync = { -1, -1 }, .msg = { -1, -1 }, .sfd = -1,
 	};
 	sigprocmask(SIG_SETMASK, NULL, &rs.old);
-	moat_sandbox_recover(NULL);
-	if (sbx_state_claim(name, err) < 0)
+	struct moat_cbpf_insn *filter;
+	if (sbx_filter_prepare(&s, &filter, &rs.args.filter_len, err) < 0)
 		return -1;
+	rs.args.filter = filter;
+	moat_sandbox_recover(NULL);
+	if (sbx_state_claim(name, err) < 0) {
+		free(filter);
+		return -1;
+	}
 	int r = -1;
 	if (sbx_cgroup_create(&rs.cg, name, &s, rootless, err) < 0)
 		goto out_state;
@@ -260,5 +268,6 @@ out_cgroup:
 	sbx_cgroup_destroy(&rs.cg);
 out_state:
 	sbx_state_remove(name);
+	free(filter);
 	return r;
 }

@@ -58,6 +58,15 @@ extern const size_t sbx_n_default_devices;
 /* Writes deny-all then the allowlist into a v1 devices cgroup directory. */
 int sbx_devices_v1(const char *dir, const struct moat_sandbox_spec *spec, struct moat_error *err);
 
+/* --- filter.c: seccomp ---------------------------------------------------- */
+struct moat_cbpf_insn;
+/* Parses and compiles the spec's profile (*insns NULL when unconfined); the
+ * caller frees *insns. */
+int sbx_filter_prepare(const struct moat_sandbox_spec *spec, struct moat_cbpf_insn **insns,
+		       size_t *n, struct moat_error *err);
+/* Installs the program (no-op for NULL): the command's last step before execve. */
+int sbx_filter_install(const struct moat_cbpf_insn *insns, size_t n, struct moat_error *err);
+
 /* --- rootfs.c: in the container's mount namespace ------------------------- */
 struct sbx_rootfs_opts {
 	const char *root;     /* absolute, resolved host path of the root */
@@ -102,6 +111,8 @@ struct sbx_child_args {
 	bool userns;
 	bool cgroupns;
 	sigset_t sigmask; /* the caller's signal mask, for the command */
+	const struct moat_cbpf_insn *filter; /* seccomp program, or NULL */
+	size_t filter_len;
 };
 /* The entry point of the cloned child; returns its exit status. */
 int sbx_child_main(void *arg);
