@@ -146,4 +146,24 @@ MOAT_API int moat_device_parse(char *s, struct moat_device_rule *d, struct moat_
 /* "nofile=1024[:2048]" (names as ulimit -a: nofile, nproc, core, ...) -> request. */
 MOAT_API int moat_rlimit_parse(const char *s, struct moat_rlimit_req *r, struct moat_error *err);
 
+/* An OCI bundle's config.json, read into a spec.  Opaque. */
+struct moat_oci_bundle;
+
+/*
+ * Reads DIR/config.json (OCI runtime spec) into spec, which must have been
+ * initialised by moat_sandbox_spec_init(): root.path (relative to DIR) and
+ * root.readonly, process.args, env, cwd, user.uid/gid, terminal,
+ * capabilities.bounding, hostname, linux.resources.memory.limit and
+ * pids.limit.  Mounts, namespaces and devices of the file are not read:
+ * moat's own (the OCI defaults) apply.  Without linux.seccomp there is no
+ * filter (as in crun and runc); with one, moat's default profile applies.  The spec borrows strings from the
+ * returned bundle: free it with moat_oci_free() after the run.  NULL on
+ * error (unreadable file, bad JSON with line:col, missing root or args).
+ */
+MOAT_API struct moat_oci_bundle *moat_oci_load(const char *dir, struct moat_sandbox_spec *spec,
+					       struct moat_error *err);
+
+/* Frees a bundle.  NULL is allowed. */
+MOAT_API void moat_oci_free(struct moat_oci_bundle *b);
+
 #endif

@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 
 const char cmd_run_usage[] =
-	"usage: moat run [OPTIONS] [--] CMD [ARGS...]\n"
+	"usage: moat run [OPTIONS] [--] CMD [ARGS...]\n       moat run --bundle DIR [OPTIONS] [ID]\n"
 	"\n"
 	"Run CMD in a new container and exit with its status.  The container has its own\n"
 	"mount, PID, UTS, IPC, network and cgroup namespaces (and a user namespace when\n"
@@ -53,6 +53,10 @@ const char cmd_run_usage[] =
 	"                        host: the host's network\n"
 	"  -t, --tty             allocate a pseudo-terminal for CMD\n"
 	"  -i, --interactive     pass standard input (otherwise /dev/null)\n"
+	"  --bundle DIR          OCI bundle: read DIR/config.json (root, process, hostname,\n"
+	"                        memory and pids limits); the one argument left is the\n"
+	"                        container id, as an OCI runtime's 'run --bundle DIR ID';\n"
+	"                        later options override the file\n"
 	"\n"
 	"Cgroup limits need root (or a delegated cgroup); on v1, v2 and hybrid hosts each\n"
 	"controller is taken from the hierarchy that has it.  Rootless, limits that\n"
@@ -73,11 +77,13 @@ struct run_cli {
 	uint64_t cap_add, cap_drop;
 	bool drop_all;
 	char rootfs[PATH_MAX];
+	struct moat_oci_bundle *bundle;
+	size_t n_env; /* --env words (a bundle's env is used when there are none) */
 };
 
 enum { O_ROOTFS = 256, O_NAME, O_HOSTNAME, O_USER, O_WORKDIR, O_ENV, O_VOLUME, O_TMPFS,
        O_READ_ONLY, O_MEMORY, O_PIDS, O_CPUS, O_ULIMIT, O_CAP_ADD, O_CAP_DROP, O_SECCOMP,
-       O_DEVICE, O_NET };
+       O_DEVICE, O_NET, O_BUNDLE };
 
 static const struct option long_opts[] = {
 	{ "rootfs", required_argument, NULL, O_ROOTFS },
@@ -98,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "seccomp", required_argument, NULL, O_SECCOMP },
 	{ "device", required_argument, NULL, O_DEVICE },
 	{ "net", required_argument, NULL, O_NET },
+	{ "bundle", required_argument, NULL, O_BUNDLE },
 	{ "tty", no_argument, NULL, 't' },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ NULL, 0, NULL, 0 },
@@ -114,7 +121,7 @@ static int parse_value(struct run_cli *c, int opt, char *arg, struct moat_error 
 	case O_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')
 			return moat_error_set(err, EINVAL, "bad variable '%s' (want K=V)", arg);
-		c->env[s->n_env++] = arg;
+		c->env[c->n_env++] = arg;
 		return 0;
 	case O_VOLUME:
 		return moat_volume_parse(arg, &c->volumes[s->n_volumes++], err);
@@ -150,6 +157,11 @@ static int parse_value(struct run_cli *c, int opt, char *arg, struct moat_error 
 		return 0;
 	case O_DEVICE:
 		return moat_device_parse(arg, &c->devices[s->n_devices++], err);
+	case O_BUNDLE:
+		if (c->bundle)
+			return moat_error_set(err, EINVAL, "--bundle given twice");
+		c->bundle = moat_oci_load(arg, s, err);
+		return c->bundle ? 0 : -1;
 	case O_NET:
 		if (strcmp(arg, "none") && strcmp(arg, "host"))
 			return moat_error_set(err, EINVAL, "bad network '%s' (want none or host)", arg);
@@ -203,11 +215,17 @@ static int run_parsed(struct run_cli *c, char **cmd)
 	if (c->drop_all)
 		s->caps = 0;
 	s->caps = (s->caps | c->cap_add) & ~(c->cap_drop & ~c->cap_add);
-	s->argv = cmd;
+	if (!c->bundle)
+		s->argv = cmd;
+	else if (cmd[0])
+		s->name = cmd[0]; /* OCI: the container id */
 	s->volumes = c->volumes;
 	s->devices = c->devices;
 	s->rlimits = c->rlimits;
-	s->env = c->env;
+	if (c->n_env || !c->bundle) {
+		s->env = c->env;
+		s->n_env = c->n_env;
+	}
 	s->tmpfs = c->tmpfs;
 	s->notes = (struct moat_sink){ note_stderr, NULL };
 	if (!s->rootfs)
@@ -251,16 +269,21 @@ int cmd_run(int argc, char **argv)
 			continue;
 		struct moat_error err = { 0 };
 		if (parse_value(&c, opt, optarg, &err) < 0) {
-			rc = cli_usage(&run_cmd, "%s", err.msg);
+			rc = opt == O_BUNDLE ? cli_fail_err("run", &err) : cli_usage(&run_cmd, "%s", err.msg);
 			goto out;
 		}
 	}
-	if (optind >= argc) {
+	if (c.bundle && argc - optind > 1) {
+		rc = cli_usage(&run_cmd, "with --bundle, only a container id may follow the options");
+		goto out;
+	}
+	if (optind >= argc && !c.bundle) {
 		rc = cli_usage(&run_cmd, "no command given");
 		goto out;
 	}
 	rc = run_parsed(&c, argv + optind);
 out:
+	moat_oci_free(c.bundle);
 	free(c.volumes);
 	free(c.devices);
 	free(c.rlimits);

@@ -238,12 +238,16 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const char *name, const struct moat
 	return 0;
 }
 
-int sbx_cgroup_enter(const struct sbx_cgroup *cg, pid_t pid, struct moat_error *err)
+int sbx_cgroup_join(const struct sbx_cgroup *cg, struct moat_error *err)
 {
-	char v[32];
-	snprintf(v, sizeof(v), "%d", (int)pid);
+	/* Moving a whole process (cgroup.procs, or any pid but our own) takes
+	 * the global cgroup_threadgroup_rwsem for writing, which waits for an
+	 * RCU grace period: about 10 ms.  A single-threaded process that moves
+	 * its own thread ("0" into v1's tasks) skips that lock, so the
+	 * container's PID 1 joins its cgroups itself, before it has threads or
+	 * children.  v2 has no such shortcut for a process. */
 	for (int c = 0; c < SBX_CG_N; c++)
-		if (cg->created[c] && write_file(cg->dir[c], "cgroup.procs", v, err) < 0)
+		if (cg->created[c] && write_file(cg->dir[c], cg->v2[c] ? "cgroup.procs" : "tasks", "0", err) < 0)
 			return -1;
 	return 0;
 }

@@ -179,6 +179,8 @@ int sbx_child_main(void *arg)
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(1);
 	close(a->sync_fd);
+	if (sbx_cgroup_join(a->cgroup, &e) < 0)
+		goto fail;
 	umask(0);
 	const char *host = s->hostname ? s->hostname : s->name;
 	if (a->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {

@@ -137,8 +137,8 @@ struct run_state {
 	void *stack;
 };
 
-/* Clones the container's PID 1, maps its user, moves it into the cgroups
- * and lets it go; returns its pid or -1 (then nothing of it is left). */
+/* Clones the container's PID 1, maps its user and lets it go (it joins its
+ * cgroups itself); returns its pid or -1 (then nothing of it is left). */
 static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error *err)
 {
 	const struct moat_sandbox_spec *s = rs->args.spec;
@@ -162,7 +162,7 @@ static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error 
 	close(rs->msg[1]);
 	rs->msg[1] = -1;
 	if ((rootless && sbx_userns_map(pid, getuid(), getgid(), err) < 0) ||
-	    sbx_cgroup_enter(&rs->cg, pid, err) < 0 || write(rs->sync[0], "g", 1) != 1) {
+	    write(rs->sync[0], "g", 1) != 1) {
 		if (!err || !err->errnum)
 			moat_error_set(err, errno, "starting the container: %s", strerror(errno));
 		kill(pid, SIGKILL);
@@ -253,6 +253,7 @@ int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct m
 		goto out_state;
 	if (sbx_state_add_cgroups(name, &rs.cg, err) < 0)
 		goto out_cgroup;
+	rs.args.cgroup = &rs.cg;
 	r = run_container(&rs, rootless, status, err);
 	sigprocmask(SIG_SETMASK, &rs.old, NULL);
 	close_fd(&rs.sfd);

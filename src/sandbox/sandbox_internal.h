@@ -41,8 +41,8 @@ struct sbx_cgroup {
  * delegated) fail, or become notes when rootless.  On failure nothing is left. */
 int sbx_cgroup_create(struct sbx_cgroup *cg, const char *name, const struct moat_sandbox_spec *spec,
 		      bool rootless, struct moat_error *err);
-/* Moves pid into every directory of cg. */
-int sbx_cgroup_enter(const struct sbx_cgroup *cg, pid_t pid, struct moat_error *err);
+/* Moves the calling (single-threaded) process into every directory of cg. */
+int sbx_cgroup_join(const struct sbx_cgroup *cg, struct moat_error *err);
 /* True when the memory controller's OOM killer fired in cg. */
 bool sbx_cgroup_oom_killed(const struct sbx_cgroup *cg);
 /* Kills what is left in cg and removes its directories; errors are ignored
@@ -111,6 +111,7 @@ struct sbx_child_args {
 	bool userns;
 	bool cgroupns;
 	sigset_t sigmask; /* the caller's signal mask, for the command */
+	const struct sbx_cgroup *cgroup; /* joined first thing */
 	const struct moat_cbpf_insn *filter; /* seccomp program, or NULL */
 	size_t filter_len;
 };
