@@ -85,6 +85,8 @@ static int tokenize(struct line *l, const char *s, size_t len)
 			while (j < len && j - i < 2 && strchr("=!<>&|", s[j]))
 				j++;
 		} else {
+			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+				return fail(l, (int)i + 1, "unexpected byte 0x%02x", (unsigned char)c);
 			return fail(l, (int)i + 1, "unexpected character '%c'", c);
 		}
 		t->len = j - i;

@@ -187,8 +187,9 @@ static void emit_chain(struct sc_gen *g, const struct sc_rule *rules, size_t n, 
 			bool last = k + 1 == r->ncmp;
 			int cont = last ? pass : sc_label_new(g);
 			emit_cmp(g, &r->cmp[k], cont, next);
+			/* A holds the high word on some ways in, the low word on others */
 			if (!last)
-				sc_label_place(g, cont, true);
+				sc_label_place(g, cont, false);
 		}
 		if (i + 1 < n)
 			sc_label_place(g, next, false);

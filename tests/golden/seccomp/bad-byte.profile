@@ -1,0 +1,2 @@
+default errno EPERM
+allow read 

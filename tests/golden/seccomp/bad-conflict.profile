@@ -1,0 +1,3 @@
+default errno EPERM
+allow read write
+errno EACCES write

@@ -1,0 +1,2 @@
+# no default line
+allow read write

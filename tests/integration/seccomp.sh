@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# moat seccomp: compile, test and show as a user runs them; golden programs
+# and error messages (tests/golden/seccomp/, MOAT_GOLDEN_UPDATE=1 rewrites
+# the .expected files); exit statuses.
+source "$MOAT_TOP/tests/lib/tap.sh"
+g=$MOAT_TOP/tests/golden/seccomp
+docker=$MOAT_SHARED/corpus/seccomp/docker-default.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- golden: every input's output (program or error) as recorded
+for f in "$g"/*.profile "$g"/*.json; do
+	base=$(basename "$f"); base=${base%.*}
+	case "$base" in *.alias) continue ;; esac
+	"$MOAT" seccomp compile -d "$f" >"$tmp/out" 2>&1; st=$?
+	echo "exit $st" >>"$tmp/out"
+	sed -i "s|$g/||" "$tmp/out"
+	if [ "${MOAT_GOLDEN_UPDATE:-}" = 1 ]; then cp "$tmp/out" "$g/$base.expected"; fi
+	if diff -u "$g/$base.expected" "$tmp/out" >"$tmp/diff"; then
+		pass "golden $base"
+	else
+		fail "golden $base"; sed 's/^/#   /' "$tmp/diff" | head -20
+	fi
+done
+# aliases: spelled differently, compiled identically
+for f in "$g"/*.alias.*; do
+	base=$(basename "$f"); base=${base%%.alias.*}
+	"$MOAT" seccomp compile -d "$f" >"$tmp/alias" 2>&1; echo "exit $?" >>"$tmp/alias"
+	diff -q "$g/$base.expected" "$tmp/alias" >/dev/null && pass "alias $(basename "$f") compiles as $base" \
+		|| fail "alias $(basename "$f") differs from $base"
+done
+
+# ---- Docker's default profile
+out=$("$MOAT" seccomp compile "$docker"); ok $? "Docker's default profile compiles"
+insns=$(echo "$out" | sed -n 's/^\([0-9]*\) instructions, worst path \([0-9]*\),.*/\1/p')
+worst=$(echo "$out" | sed -n 's/^\([0-9]*\) instructions, worst path \([0-9]*\),.*/\2/p')
+[ -n "$insns" ] && [ "$insns" -le 106 ] && pass "Docker profile: $insns instructions (<= 106)" || fail "insns: $out"
+[ -n "$worst" ] && [ "$worst" -le 23 ] && pass "Docker profile: worst path $worst (<= 23)" || fail "worst path: $out"
+"$MOAT" seccomp compile "$docker" -o "$tmp/prog.bin" >/dev/null
+[ "$(stat -c %s "$tmp/prog.bin")" -eq $((insns * 8)) ] && pass "-o writes $insns struct sock_filter" || fail "-o size"
+"$MOAT" seccomp compile --json "$docker" | grep -q "^{\"insns\":$insns,\"worst_path\":$worst,.*\"program\":\[\[32,0,0,4\]," \
+	&& pass "--json prints the sizes and the program" || fail "--json"
+"$MOAT" seccomp compile -d @docker-default >"$tmp/builtin"
+"$MOAT" seccomp compile -d "$docker" >"$tmp/json"
+cmp -s "$tmp/builtin" "$tmp/json" && pass "@docker-default compiles as docker-default.json" || fail "builtin differs"
+
+t() { # t WANT ARGS...: moat seccomp test prints WANT
+	local want=$1; shift
+	local got; got=$("$MOAT" seccomp test "$@" 2>&1)
+	[ "$got" = "$want" ] && pass "test $*: $want" || fail "test $*: got '$got', want '$want'"
+}
+t "read(): allow" "$docker" read
+t "mount(): errno EPERM" "$docker" mount
+t "clone3(): errno ENOSYS" "$docker" clone3
+t "clone(0x1200011): allow" "$docker" clone 0x1200011
+t "clone(0x10000000): errno EPERM" "$docker" clone 0x10000000
+t "socket(0x28): errno EPERM" "$docker" socket 40
+t "socket(0x2): allow" "$docker" socket 2
+t "personality(0xffffffff): allow" "$docker" personality 0xffffffff
+t "personality(0xffffffffffffffff): errno EPERM" "$docker" personality -- -1
+t "syscall_460(): errno ENOSYS" "$docker" 460
+t "syscall_1073741863(): kill" "$docker" 0x40000027
+t "ptrace(): allow" "$docker" ptrace
+t "ptrace(): errno EPERM" --kernel 4.4 "$docker" ptrace
+t "mount(): allow" --caps CAP_SYS_ADMIN "$docker" mount
+t "chroot(): errno EPERM" --caps none "$docker" chroot
+"$MOAT" seccomp test --json "$docker" socket 40 | grep -qx '{"syscall":"socket","nr":41,"args":\[40\],"action":"errno EPERM","ret":327681}' \
+	&& pass "test --json" || fail "test --json: $("$MOAT" seccomp test --json "$docker" socket 40)"
+
+# ---- show: text format round trip
+"$MOAT" seccomp show "$docker" >"$tmp/d.profile"; ok $? "show prints the JSON profile as text"
+head -1 "$tmp/d.profile" | grep -qx 'default errno EPERM' && pass "show starts with the default" || fail "show head"
+"$MOAT" seccomp show "$tmp/d.profile" | cmp -s - "$tmp/d.profile" && pass "show output parses back to the same text" || fail "show round trip"
+"$MOAT" seccomp show - <"$g/demo.profile" | grep -qx 'allow personality if arg0 == 0 || arg0 == 8' \
+	&& pass "show reads stdin" || fail "show stdin"
+
+# ---- errors and usage
+must_fail 1 "broken text profile" "$MOAT" seccomp compile "$g/bad-arg.profile"
+grep -qx "moat: seccomp compile: $g/bad-arg.profile:3:31: expected arg0 .. arg5, got 'arg7'" /tmp/moat_mf.err \
+	&& pass "error names file:line:col" || fail "error text: $(cat /tmp/moat_mf.err)"
+must_fail 1 "broken JSON profile" "$MOAT" seccomp test "$g/bad-json.json" read
+grep -q "bad-json.json:6:3: unexpected '{', expected ',' or ']'" /tmp/moat_mf.err && pass "JSON error names line:col" \
+	|| fail "JSON error: $(cat /tmp/moat_mf.err)"
+must_fail 1 "missing profile" "$MOAT" seccomp compile "$tmp/none.json"
+must_fail 2 "no profile" "$MOAT" seccomp compile
+must_fail 2 "unknown option" "$MOAT" seccomp compile --frob "$docker"
+must_fail 2 "unknown syscall to test" "$MOAT" seccomp test "$docker" frobnicate
+must_fail 2 "non-numeric argument" "$MOAT" seccomp test "$docker" read 12k
+must_fail 2 "seven arguments" "$MOAT" seccomp test "$docker" read 1 2 3 4 5 6 7
+must_fail 2 "unknown subcommand" "$MOAT" seccomp frob
+must_fail 1 "bad --kernel" "$MOAT" seccomp compile --kernel six "$docker"
+"$MOAT" help seccomp compile | grep -q '^usage: moat seccomp compile' && pass "help seccomp compile" || fail "help"
+"$MOAT" seccomp test --help | grep -q 'moat'"'"'s VM' && pass "test --help" || fail "test --help"
+done_testing
