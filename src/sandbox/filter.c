@@ -43,6 +43,10 @@ int sbx_filter_prepare(const struct moat_sandbox_spec *spec, struct moat_cbpf_in
 		MOAT_OPTS(moat_seccomp_parse_opts, o, .caps = caps);
 		pol = moat_seccomp_load(spec->seccomp_file, &o, err);
 	} else {
+		if (spec->caps & ~moat_cap_default())
+			sbx_note(spec, "the built-in seccomp profile is Docker's resolved for its default "
+				       "capabilities: added capabilities do not widen it (give Docker's JSON "
+				       "profile with --seccomp FILE to resolve it for this container's)");
 		pol = moat_seccomp_docker_default(err);
 	}
 	if (!pol)

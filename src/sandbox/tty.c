@@ -34,7 +34,6 @@ int sbx_tty_open(struct sbx_tty *t, struct moat_error *err)
 		memcpy(t->saved, &tio, sizeof(tio));
 		raw = tio;
 		cfmakeraw(&raw);
-		raw.c_oflag |= OPOST; /* keep our own output's newlines as they are */
 		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
 			t->raw_set = true;
 	}
