@@ -19,8 +19,11 @@ out=$("$MOAT" run -- sh -c 'cat /proc/1/comm; echo $$')
 [ "$out" = "$(printf 'moat\n2')" ] && pass "PID 1 is moat's init, the command is PID 2" || fail "pids: $out"
 out=$("$MOAT" run -- sh -c '(sleep 0.1 &); sleep 0.4; ps -o stat | grep -c Z')
 [ "$out" = 0 ] && pass "orphans are reaped (no zombies)" || fail "zombies: $out"
-"$MOAT" run --name moat-tsig -- sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' & pid=$!
-sleep 0.5; kill -TERM $pid; wait $pid; st=$?
+# wait_for FILE: up to 10 s (the machine may be busy)
+wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+ready=$(mktemp -d /tmp/moat-ready.XXXXXX)
+"$MOAT" run --name moat-tsig --volume "$ready:/ready" -- sh -c 'trap "exit 42" TERM; touch /ready/up; while :; do sleep 0.05; done' & pid=$!
+wait_for "$ready/up"; kill -TERM $pid; wait $pid; st=$?
 [ $st = 42 ] && pass "SIGTERM to moat reaches the command (its handler exits 42)" || fail "forwarded TERM: $st"
 "$MOAT" run -- sh -c 'sleep 30 & sleep 30 & exit 5'; st=$?
 [ $st = 5 ] && pass "the run ends with the command even when its children live on" || fail "status $st"
@@ -47,8 +50,9 @@ out=$(echo hello | "$MOAT" run -- cat); [ -z "$out" ] && pass "without -i stdin 
 
 # no leftovers after all of this, and a killed moat is cleaned up
 [ "$(leftovers)" = "$before" ] && pass "no state, cgroup or mount is left after the runs" || { fail "leftovers"; diff <(echo "$before") <(leftovers) | sed 's/^/# /'; }
-"$MOAT" run --name moat-tk9 -- sleep 60 & pid=$!
-sleep 0.5
+rm -f "$ready/up"
+"$MOAT" run --name moat-tk9 --volume "$ready:/ready" -- sh -c 'touch /ready/up; exec sleep 60' & pid=$!
+wait_for "$ready/up"
 dev=$(cg_dir devices moat-tk9)
 [ -d "$dev" ] && pass "the container has a devices cgroup while it runs" || fail "no cgroup $dev"
 [ -e /run/moat/moat-tk9.state ] && pass "and a state file" || fail "no state file"
@@ -59,8 +63,11 @@ pgrep -x 'sleep' -a | grep -q 'sleep 60$' && fail "sleep 60 still runs" || pass 
 "$MOAT" run --name moat-tk9 -- true; ok $? "the name is free again after the crash"
 [ ! -d "$dev" ] && pass "the next run removed the crashed container's cgroup" || fail "$dev left"
 [ "$(leftovers)" = "$before" ] && pass "nothing is left after the recovery" || fail "leftovers after recovery"
-"$MOAT" run --name moat-tdup -- sleep 1 & pid=$!; sleep 0.3
+rm -f "$ready/up"
+"$MOAT" run --name moat-tdup --volume "$ready:/ready" -- sh -c 'touch /ready/up; sleep 1' & pid=$!
+wait_for "$ready/up"
 must_fail 1 "a second container with a running name is refused" "$MOAT" run --name moat-tdup -- true
 grep -q "already running" /tmp/moat_mf.err && pass "and says the name is in use" || fail "dup message: $(cat /tmp/moat_mf.err)"
 wait $pid
+rm -rf "$ready"
 done_testing

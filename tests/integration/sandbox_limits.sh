@@ -19,13 +19,15 @@ out=$("$MOAT" run --pids 20 "${PROBE[@]}" -- /probe/probe forkbomb 2>&1)
 n=$(echo "$out" | sed -n 's/^forks: \([0-9]*\) (EAGAIN)$/\1/p')
 [ -n "$n" ] && [ "$n" -le 18 ] && [ "$n" -ge 10 ] && pass "a fork bomb stops at the pids limit ($n forks + init + probe <= 20)" || fail "forkbomb: $out"
 
-"$MOAT" run --name moat-tcpu --cpus 0.5 -- sleep 0.6 & pid=$!
-sleep 0.3
+ready=$(mktemp -d /tmp/moat-ready.XXXXXX)
+wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+"$MOAT" run --name moat-tcpu --cpus 0.5 --volume "$ready:/ready" -- sh -c 'touch /ready/cpu; sleep 1' & pid=$!
+wait_for "$ready/cpu"
 q=$(cat "$(cg_dir cpu moat-tcpu)/cpu.cfs_quota_us" 2>/dev/null)
 [ "$q" = 50000 ] && pass "--cpus 0.5 sets a 50 ms quota per 100 ms period" || fail "quota '$q'"
 wait $pid
-"$MOAT" run --name moat-tpid --pids 7 -- sleep 0.6 & pid=$!
-sleep 0.3
+"$MOAT" run --name moat-tpid --pids 7 --volume "$ready:/ready" -- sh -c 'touch /ready/pids; sleep 1' & pid=$!
+wait_for "$ready/pids"
 [ "$(cat "$(cg_dir pids moat-tpid)/pids.max" 2>/dev/null)" = 7 ] && pass "--pids 7 writes pids.max" || fail "pids.max"
 wait $pid
 
@@ -35,5 +37,6 @@ grep -q "ulimit nofile: hard limit $((hard + 1)) is above this process's hard li
 out=$("$MOAT" run --ulimit nofile=1024:4096 "${PROBE[@]}" -- /probe/probe rlimit)
 [ "$out" = "nofile: 1024 4096" ] && pass "--ulimit nofile=1024:4096 applies inside" || fail "rlimit: $out"
 must_fail 2 "an unknown ulimit name is a usage error" "$MOAT" run --ulimit bogus=1 -- true
+rm -rf "$ready"
 [ "$(leftovers)" = "$before" ] && pass "no cgroup, state or mount is left" || fail "leftovers"
 done_testing

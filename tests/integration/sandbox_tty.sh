@@ -6,10 +6,10 @@ source "$MOAT_TOP/tests/lib/tap.sh"
 command -v script >/dev/null || { skip "script(1) missing"; done_testing; exit; }
 
 out=$(script -qfec "stty rows 33 cols 77; $MOAT run -t -- sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size'" /dev/null </dev/null | tr -d '\r\0')
-echo "$out" | grep -qx is-a-tty && pass "stdin and stdout are a terminal inside" || fail "not a tty: $out"
-echo "$out" | grep -qx "33 77" && pass "the window size is the caller's (33x77)" || fail "size: $out"
+echo "$out" | grep -q 'is-a-tty$' && pass "stdin and stdout are a terminal inside" || fail "not a tty: $out"
+echo "$out" | grep -q '33 77$' && pass "the window size is the caller's (33x77)" || fail "size: $out"
 out=$(printf 'echo typed-$((6*7))\nexit 4\n' | script -qfec "$MOAT run -t -i -- sh" /dev/null; echo "rc=$?")
-echo "$out" | tr -d '\r' | grep -qx "typed-42" && pass "typed input reaches the shell and its output comes back" || fail "relay: $out"
+echo "$out" | tr -d '\r' | grep -q '^typed-42$' && pass "typed input reaches the shell and its output comes back" || fail "relay: $out"
 echo "$out" | grep -q "rc=4" && pass "the exit status comes through the terminal session" || fail "status: $out"
 out=$(script -qfec "$MOAT run -t -- sh -c 'ls -l /dev/console'" /dev/null </dev/null | tr -d '\r')
 echo "$out" | grep -q 'crw.* 136, ' && pass "/dev/console is the pty" || fail "console: $out"
