@@ -23,6 +23,8 @@
 #include <moat/vm.h>
 #include <moat/verify.h>
 #include <moat/conformance.h>
+#include <moat/builder.h>
+#include <moat/kernel.h>
 #include <moat/sandbox.h>
 #include <moat/seccomp.h>
 #include <moat/syscalls.h>
