@@ -143,6 +143,18 @@ MOAT_API uint64_t moat_cap_default(void);
  */
 MOAT_API int moat_device_parse(char *s, struct moat_device_rule *d, struct moat_error *err);
 
+struct moat_prog;
+
+/*
+ * Compiles a device allowlist to a cgroup-device BPF program (cgroup v2's
+ * device control): 1 (allow) when the device's type and numbers match a
+ * rule whose access bits include every bit asked for, else 0.  Verified
+ * by moat before it is returned; free with moat_prog_free().  n may be 0
+ * (everything denied).  NULL on error.
+ */
+MOAT_API struct moat_prog *moat_devices_prog(const struct moat_device_rule *rules, size_t n,
+					     struct moat_error *err);
+
 /* "nofile=1024[:2048]" (names as ulimit -a: nofile, nproc, core, ...) -> request. */
 MOAT_API int moat_rlimit_parse(const char *s, struct moat_rlimit_req *r, struct moat_error *err);
 

@@ -97,7 +97,9 @@ static bool locate(const char *ctrl, struct cg_loc *loc)
 		if (!strcmp(fstype, "cgroup2") && !v2mnt[0])
 			snprintf(v2mnt, sizeof(v2mnt), "%s", mnt);
 	}
-	if (!v2mnt[0] || !v2_offers(v2mnt, ctrl))
+	/* v2 has no devices controller: its device filter is a BPF program any
+	 * v2 directory can hold */
+	if (!v2mnt[0] || (strcmp(ctrl, "devices") && !v2_offers(v2mnt, ctrl)))
 		return false;
 	snprintf(loc->mnt, sizeof(loc->mnt), "%s", v2mnt);
 	loc->v2 = true;
@@ -154,7 +156,7 @@ static int write_limits(int c, const char *dir, bool v2, const struct moat_sandb
 		return write_file(dir, "cpu.cfs_period_us", "100000", err) < 0 ? -1
 		       : write_file(dir, "cpu.cfs_quota_us", v, err);
 	case SBX_CG_DEVICES:
-		return sbx_devices_v1(dir, s, err);
+		return v2 ? sbx_devices_v2(dir, s, err) : sbx_devices_v1(dir, s, err);
 	default:
 		return 0;
 	}
@@ -180,7 +182,7 @@ static int make_dir(struct sbx_cgroup *cg, int c, const struct cg_loc *loc, cons
 	    (size_t)snprintf(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, name) >= sizeof(cg->dir[c]))
 		return moat_error_set(err, ENAMETOOLONG, "cgroup path too long");
 	cg->v2[c] = loc->v2;
-	if (loc->v2 && v2_enable(parent, ctrl_names[c], err) < 0)
+	if (loc->v2 && c != SBX_CG_DEVICES && v2_enable(parent, ctrl_names[c], err) < 0)
 		return -1;
 	for (int o = 0; o < c; o++)
 		if (cg->created[o] && !strcmp(cg->dir[o], cg->dir[c]))
@@ -201,9 +203,7 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const char *name, const struct moat
 		struct cg_loc loc;
 		if (!locate(ctrl_names[c], &loc)) {
 			if (c == SBX_CG_DEVICES) {
-				/* v2-only hosts filter devices with a BPF program; without one,
-				 * the minimal /dev and the bounding set are the only guard */
-				sbx_note(spec, "no devices cgroup controller: the device allowlist is "
+				sbx_note(spec, "no cgroup hierarchy for devices: the device allowlist is "
 					       "enforced by the container's /dev only");
 				continue;
 			}
@@ -214,11 +214,6 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const char *name, const struct moat
 			sbx_cgroup_destroy(cg);
 			return moat_error_set(err, ENOTSUP, "cgroup: no %s controller on this host",
 					      ctrl_names[c]);
-		}
-		if (loc.v2 && c == SBX_CG_DEVICES) {
-			sbx_note(spec, "cgroup v2 devices: the device allowlist is enforced by the "
-				       "container's /dev only");
-			continue;
 		}
 		if (make_dir(cg, c, &loc, name, err) < 0 ||
 		    write_limits(c, cg->dir[c], cg->v2[c], spec, err) < 0) {

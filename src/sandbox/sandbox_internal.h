@@ -57,6 +57,9 @@ extern const struct moat_device_rule sbx_default_devices[];
 extern const size_t sbx_n_default_devices;
 /* Writes deny-all then the allowlist into a v1 devices cgroup directory. */
 int sbx_devices_v1(const char *dir, const struct moat_sandbox_spec *spec, struct moat_error *err);
+/* Compiles the allowlist, loads it and attaches it to a v2 cgroup directory
+ * (it lives as long as the directory). */
+int sbx_devices_v2(const char *dir, const struct moat_sandbox_spec *spec, struct moat_error *err);
 
 /* --- filter.c: seccomp ---------------------------------------------------- */
 struct moat_cbpf_insn;
