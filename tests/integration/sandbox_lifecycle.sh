@@ -51,7 +51,7 @@ out=$(echo hello | "$MOAT" run -- cat); [ -z "$out" ] && pass "without -i stdin 
 # no leftovers after all of this, and a killed moat is cleaned up
 [ "$(leftovers)" = "$before" ] && pass "no state, cgroup or mount is left after the runs" || { fail "leftovers"; diff <(echo "$before") <(leftovers) | sed 's/^/# /'; }
 rm -f "$ready/up"
-"$MOAT" run --name moat-tk9 --volume "$ready:/ready" -- sh -c 'touch /ready/up; exec sleep 60' & pid=$!
+"$MOAT" run --name moat-tk9 --volume "$ready:/ready" -- sh -c 'touch /ready/up; exec sleep 60.4242' & pid=$!
 wait_for "$ready/up"
 dev=$(cg_dir devices moat-tk9)
 [ -d "$dev" ] && pass "the container has a devices cgroup while it runs" || fail "no cgroup $dev"
@@ -59,7 +59,7 @@ dev=$(cg_dir devices moat-tk9)
 kill -9 $pid; wait $pid 2>/dev/null
 for _ in $(seq 50); do [ -z "$(cat "$dev/cgroup.procs" 2>/dev/null)" ] && break; sleep 0.1; done
 [ -z "$(cat "$dev/cgroup.procs" 2>/dev/null)" ] && pass "kill -9 of moat kills the container's processes" || fail "processes left: $(cat "$dev/cgroup.procs")"
-pgrep -x 'sleep' -a | grep -q 'sleep 60$' && fail "sleep 60 still runs" || pass "no process of the container survives"
+pgrep -f 'sleep 60.4242' >/dev/null && fail "the container's sleep still runs" || pass "no process of the container survives"
 "$MOAT" run --name moat-tk9 -- true; ok $? "the name is free again after the crash"
 [ ! -d "$dev" ] && pass "the next run removed the crashed container's cgroup" || fail "$dev left"
 [ "$(leftovers)" = "$before" ] && pass "nothing is left after the recovery" || fail "leftovers after recovery"
