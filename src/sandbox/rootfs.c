@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,48 +55,92 @@ static int make_readonly(const char *path, bool recursive, struct moat_error *er
 	return 0;
 }
 
-/* root + path, with each missing directory created (a file at the end when
- * !dir).  The result must resolve inside root: a symlink in the rootfs must
- * not redirect a mount onto the host. */
+/* path (absolute, inside the container) opened O_PATH from the root's fd,
+ * every symlink resolved as if root were "/": nothing in the image can
+ * lead outside it. */
+static int open_in_root(int rfd, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	return (int)syscall(SYS_openat2, rfd, path[0] ? path : "/", &how, sizeof(how));
+}
+
+/* Creates the missing last component of prefix (a directory, or a file
+ * when file) inside its parent, itself resolved inside the root. */
+static int create_in_root(int rfd, char *prefix, char *slash, bool file)
+{
+	*slash = '\0';
+	int pfd = open_in_root(rfd, prefix);
+	*slash = '/';
+	if (pfd < 0)
+		return -1;
+	int r = file ? openat(pfd, slash + 1, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644)
+		     : mkdirat(pfd, slash + 1, 0755);
+	int e = errno;
+	if (r >= 0 && file)
+		close(r);
+	close(pfd);
+	errno = e;
+	return r < 0 && e != EEXIST ? -1 : 0;
+}
+
+/*
+ * The mount target for container path `path`: each missing directory is
+ * created (a file at the end when !dir), every step resolved inside root.
+ * Returns an O_PATH fd the caller closes, with out = "/proc/self/fd/N" to
+ * hand to mount(2) (as runc does), or -1.
+ */
 static int target(const char *root, const char *path, bool dir, char *out, struct moat_error *err)
 {
-	if ((size_t)snprintf(out, PATH_MAX, "%s%s", root, path) >= PATH_MAX)
+	char buf[PATH_MAX];
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
 		return moat_error_set(err, ENAMETOOLONG, "path too long: %s", path);
-	size_t rl = strlen(root);
-	for (char *p = out + rl; p;) {
-		char *slash = strchr(p + 1, '/');
-		if (slash)
-			*slash = '\0';
-		bool last = !slash || !slash[1];
-		int r = last && !dir ? open(out, O_RDONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0644)
-				     : mkdir(out, 0755);
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return fail(err, "opening", root);
+	int fd = -1;
+	for (char *slash = strchr(buf, '/'); slash;) {
+		char *next = strchr(slash + 1, '/');
+		bool last = !next || !next[1];
+		if (next)
+			*next = '\0';
+		fd = slash[1] ? open_in_root(rfd, buf) : -1;
+		if (slash[1] && fd < 0 && errno == ENOENT &&
+		    create_in_root(rfd, buf, slash, last && !dir) == 0)
+			fd = open_in_root(rfd, buf);
 		int e = errno;
-		if (r >= 0 && last && !dir)
-			close(r);
-		if (slash)
-			*slash = '/';
-		if (r < 0 && e != EEXIST && e != EISDIR && !(e == ELOOP && last)) {
+		if (next)
+			*next = '/';
+		if (slash[1] && fd < 0) {
+			close(rfd);
 			errno = e;
-			return fail(err, "creating", out);
+			return fail(err, "creating", path);
 		}
-		p = last ? NULL : slash;
+		if (last)
+			break;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		slash = next;
 	}
-	char real[PATH_MAX];
-	if (!realpath(out, real) || strncmp(real, root, rl) || (real[rl] && real[rl] != '/'))
-		return moat_error_set(err, EPERM, "%s resolves outside the container's root", path);
-	snprintf(out, PATH_MAX, "%s", real);
-	return 0;
+	if (fd < 0)
+		fd = open_in_root(rfd, buf);
+	close(rfd);
+	if (fd < 0)
+		return fail(err, "opening", path);
+	snprintf(out, PATH_MAX, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 static int mount_fs(const char *root, const char *path, const char *type, unsigned long flags,
 		    const char *data, struct moat_error *err)
 {
 	char t[PATH_MAX];
-	if (target(root, path, true, t, err) < 0)
+	int fd = target(root, path, true, t, err);
+	if (fd < 0)
 		return -1;
-	if (mount(type, t, type, flags, data) < 0)
-		return fail(err, "mounting", path);
-	return 0;
+	int r = mount(type, t, type, flags, data);
+	close(fd);
+	return r < 0 ? fail(err, "mounting", path) : 0;
 }
 
 /* Binds host path src at container path dst. */
@@ -105,11 +150,26 @@ static int bind_at(const char *root, const char *src, const char *dst, bool ro, 
 	char t[PATH_MAX];
 	if (stat(src, &st) < 0)
 		return fail(err, "volume source", src);
-	if (target(root, dst, S_ISDIR(st.st_mode), t, err) < 0)
+	int fd = target(root, dst, S_ISDIR(st.st_mode), t, err);
+	if (fd < 0)
 		return -1;
-	if (mount(src, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+	int r = mount(src, t, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
 		return fail(err, "binding", src);
-	return ro ? make_readonly(t, true, err) : 0;
+	if (!ro)
+		return 0;
+	/* reopened: the new mount is on top of the fd's directory */
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = rfd < 0 ? -1 : open_in_root(rfd, dst);
+	if (rfd >= 0)
+		close(rfd);
+	if (fd < 0)
+		return fail(err, "opening", dst);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	r = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a));
+	close(fd);
+	return r < 0 ? fail(err, "making read-only", dst) : 0;
 }
 
 /* One device node: mknod where allowed, else a bind of the host's node. */
@@ -155,9 +215,12 @@ static int setup_dev(const struct moat_sandbox_spec *spec, const struct sbx_root
 			return fail(err, "creating", p);
 	}
 	if (o->console) {
-		if (target(r, "/dev/console", false, p, err) < 0)
+		int fd = target(r, "/dev/console", false, p, err);
+		if (fd < 0)
 			return -1;
-		if (mount(o->console, p, NULL, MS_BIND, NULL) < 0)
+		int m = mount(o->console, p, NULL, MS_BIND, NULL);
+		close(fd);
+		if (m < 0)
 			return fail(err, "binding the terminal at", "/dev/console");
 	}
 	return 0;

@@ -40,5 +40,16 @@ must_fail 1 "a broken seccomp profile" "$MOAT" run --seccomp "$p" -- true
 grep -q "^moat: run: $p:" /tmp/moat_mf.err && pass "  names the profile with a position" || fail "profile message: $(cat /tmp/moat_mf.err)"
 rm -f "$p"
 must_fail 1 "a missing seccomp profile" "$MOAT" run --seccomp /nonexistent.json -- true
+# a symlink in the image must not lead a mount target (or a created directory) to the host
+r=$(mktemp -d /tmp/moat-root.XXXXXX); host=$(mktemp -d /tmp/moat-host.XXXXXX)
+cp -a "$MOAT_BUILD_DIR/rootfs/." "$r/"
+ln -s "$host" "$r/evil"
+must_fail 1 "a mount target behind a symlink to a host path" "$MOAT" run --rootfs "$r" --tmpfs /evil/sub -- true
+[ ! -e "$host/sub" ] && pass "  nothing was created on the host" || fail "host directory $host/sub created"
+ln -s /etc "$r/etc2"
+out=$("$MOAT" run --rootfs "$r" --volume "$host:/etc2/vol" -- sh -c 'ls -d /etc/vol' 2>&1)
+[ "$out" = /etc/vol ] && pass "an absolute symlink resolves inside the root" || fail "got: $out"
+[ ! -e /etc/vol ] && pass "  and the host's /etc is untouched" || fail "/etc/vol created on the host"
+rm -rf "$r" "$host"
 [ "$(leftovers)" = "$before" ] && pass "nothing is left mounted, no cgroup or state" || { fail "leftovers"; diff <(echo "$before") <(leftovers) | sed 's/^/# /'; }
 done_testing
