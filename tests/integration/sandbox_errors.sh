@@ -47,9 +47,9 @@ ln -s "$host" "$r/evil"
 must_fail 1 "a mount target behind a symlink to a host path" "$MOAT" run --rootfs "$r" --tmpfs /evil/sub -- true
 [ ! -e "$host/sub" ] && pass "  nothing was created on the host" || fail "host directory $host/sub created"
 ln -s /etc "$r/etc2"
-out=$("$MOAT" run --rootfs "$r" --volume "$host:/etc2/vol" -- sh -c 'ls -d /etc/vol' 2>&1)
-[ "$out" = /etc/vol ] && pass "an absolute symlink resolves inside the root" || fail "got: $out"
-[ ! -e /etc/vol ] && pass "  and the host's /etc is untouched" || fail "/etc/vol created on the host"
+out=$("$MOAT" run --rootfs "$r" --volume "$host:/etc2/vol-$$" -- sh -c "ls -d /etc/vol-$$" 2>&1)
+[ "$out" = "/etc/vol-$$" ] && pass "an absolute symlink resolves inside the root" || fail "got: $out"
+[ ! -e "/etc/vol-$$" ] && pass "  and the host's /etc is untouched" || { fail "/etc/vol-$$ created on the host"; rmdir "/etc/vol-$$"; }
 rm -rf "$r" "$host"
 [ "$(leftovers)" = "$before" ] && pass "nothing is left mounted, no cgroup or state" || { fail "leftovers"; diff <(echo "$before") <(leftovers) | sed 's/^/# /'; }
 done_testing
