@@ -31,11 +31,14 @@ int sbx_state_dir(char *buf, size_t len, struct moat_error *err)
 		snprintf(buf, len, "/tmp/moat-%u", (unsigned)getuid());
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return moat_error_set(err, errno, "state directory %s: %s", buf, strerror(errno));
-	/* under /tmp anyone could have made it first: it must be ours and private */
+	/* under /tmp anyone could have made it first: it must be ours and, for a
+	 * non-root user, private (/run/moat is shared with other moat modules,
+	 * and /run is root's alone) */
 	struct stat st;
 	if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 077))
-		return moat_error_set(err, EPERM, "state directory %s is not a private directory of uid %u",
+	    (getuid() != 0 && (st.st_mode & 077)) || (st.st_mode & 022))
+		return moat_error_set(err, EPERM, "state directory %s is not a directory of uid %u that "
+						  "only it can write",
 				      buf, (unsigned)getuid());
 	return 0;
 }
