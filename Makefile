@@ -86,8 +86,8 @@ FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
 .PHONY: build-all build-tests build-fuzz build-bench
-build-all: $(LIB) $(MOAT)
-build-tests: $(LIB) $(MOAT) $(UNIT_BIN) $(HELPERS)
+build-all: $(LIB) $(MOAT) $(BUILD)/rootfs/bin/busybox
+build-tests: $(LIB) $(MOAT) $(UNIT_BIN) $(HELPERS) $(BUILD)/rootfs/bin/busybox
 build-fuzz: $(FUZZ_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -111,6 +111,17 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TLIB_SRC)) $(LIB
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
 	@mkdir -p $(@D)
 	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# moat run's default root (busybox-static) beside the binary; the probe run
+# inside containers is static and free of sanitizers.
+$(BUILD)/rootfs/bin/busybox: scripts/mkrootfs
+	@echo "  ROOTFS  $(BUILD)/rootfs"
+	@scripts/mkrootfs $(BUILD)/rootfs
+
+$(BUILD)/tests/helpers/probe: tests/helpers/probe.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (static)"
+	@$(CC) -std=gnu17 -O2 $(WARN) -D_GNU_SOURCE -static -o $@ $<
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIB)
 	@mkdir -p $(@D)

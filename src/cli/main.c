@@ -20,6 +20,7 @@ static const char bpf_usage[] =
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
+	{ "run", "run a command in a container", cmd_run_usage, cmd_run, NULL },
 	{ "seccomp", "compile seccomp profiles (text, Docker JSON) to classic BPF", cmd_seccomp_usage,
 	  cmd_seccomp, cli_seccomp_cmds },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },

@@ -1,0 +1,181 @@
+/*
+ * The sandbox: run a command in a container made of Linux namespaces, a
+ * pivot_root'ed root filesystem, cgroups (v1, v2 or a hybrid of both),
+ * a reduced capability set, no_new_privs, a seccomp filter and a device
+ * allowlist, with moat's own PID 1 inside.
+ *
+ *     struct moat_sandbox_spec s;
+ *     moat_sandbox_spec_init(&s);
+ *     s.rootfs = "/srv/rootfs"; s.argv = argv;
+ *     int status;
+ *     if (moat_sandbox_run(&s, &status, &err) < 0) ...;   // status: the command's
+ *
+ * The parsers below turn command-line words into spec fields; each reports a
+ * bad word with a message naming it.  Nothing in this module prints: notes
+ * (for example "cgroup limits ignored: not delegated") go to spec.notes.
+ */
+#ifndef MOAT_SANDBOX_H
+#define MOAT_SANDBOX_H
+
+#include <sys/types.h>
+
+#include <moat/error.h>
+
+/* A bind mount: host path src at container path dst, read-only if ro. */
+struct moat_volume {
+	const char *src;
+	const char *dst;
+	bool ro;
+};
+
+/* Access bits of a device rule (the v1 devices.allow letters r, w, m). */
+enum { MOAT_DEV_READ = 1, MOAT_DEV_WRITE = 2, MOAT_DEV_MKNOD = 4 };
+
+/* One allowed device: type 'c' or 'b', numbers (-1 is "any"), access bits. */
+struct moat_device_rule {
+	const char *path; /* the node, bound into the container's /dev; NULL: none */
+	char type;
+	long major, minor;
+	unsigned access;
+};
+
+/* A resource limit to set inside (RLIMIT_* number, soft and hard values). */
+struct moat_rlimit_req {
+	int resource;
+	uint64_t soft, hard;
+};
+
+enum moat_seccomp_mode {
+	MOAT_SECCOMP_DEFAULT,    /* Docker's default profile */
+	MOAT_SECCOMP_UNCONFINED, /* no filter */
+	MOAT_SECCOMP_FILE,       /* the profile in seccomp_file */
+};
+
+enum moat_net_mode { MOAT_NET_NONE, MOAT_NET_HOST };
+
+/*
+ * What to run and how.  Arrays are borrowed: the spec never frees them, and
+ * they must outlive moat_sandbox_run().  moat_sandbox_spec_init() fills the
+ * defaults (Docker's capability set, seccomp default, no network).
+ */
+struct moat_sandbox_spec {
+	const char *rootfs;   /* NULL: the embedded busybox root (MOAT_ROOTFS or built in) */
+	const char *name;     /* container name (state, cgroup); NULL: "moat-<pid>" */
+	const char *hostname; /* NULL: the name */
+	uid_t uid;            /* user and group of the command, inside */
+	gid_t gid;
+	const char *workdir;  /* NULL: "/" */
+	const char **env;     /* "K=V" words added to (or replacing in) the default env */
+	size_t n_env;
+	const struct moat_volume *volumes;
+	size_t n_volumes;
+	const char **tmpfs; /* container paths that get a fresh tmpfs */
+	size_t n_tmpfs;
+	bool read_only;    /* the root is mounted read-only */
+	uint64_t memory;   /* bytes; 0: no limit */
+	uint64_t pids;     /* 0: no limit */
+	uint64_t cpu_milli; /* CPUs x 1000; 0: no limit */
+	uint64_t caps;     /* capability bits kept (bounding, permitted, effective) */
+	enum moat_seccomp_mode seccomp;
+	const char *seccomp_file;
+	const struct moat_device_rule *devices; /* added to the default allowlist */
+	size_t n_devices;
+	const struct moat_rlimit_req *rlimits;
+	size_t n_rlimits;
+	enum moat_net_mode net;
+	bool tty;         /* allocate a pseudo-terminal and relay it */
+	bool interactive; /* keep stdin open (otherwise /dev/null) */
+	char *const *argv; /* the command; argv[0] is looked up in the container's PATH */
+	struct moat_sink notes; /* warnings and notes; write may be NULL */
+};
+
+/* Fills spec with the defaults.  Never fails. */
+MOAT_API void moat_sandbox_spec_init(struct moat_sandbox_spec *spec);
+
+/*
+ * Runs spec.argv in a new container and waits for it.  *status receives the
+ * command's exit status, or 128+N when a signal N killed it (137 also when
+ * the memory limit's OOM killer did, which is noted).  Returns 0 when the
+ * command ran (whatever its status), or a negative errno with err set when
+ * the container could not be made; then nothing is left behind (no mount,
+ * cgroup or process).  A command that cannot be executed inside returns
+ * -ENOENT (not found) or -EACCES (not executable) with err set and *status
+ * 127 or 126, as Docker reports them.
+ */
+MOAT_API int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status,
+			      struct moat_error *err);
+
+/*
+ * Removes what crashed runs left (cgroups of containers whose moat process
+ * is gone, killing their processes first; stale state files).  Called by
+ * moat_sandbox_run(); safe to call at any time.  Returns the number of
+ * containers cleaned, or a negative errno.
+ */
+MOAT_API int moat_sandbox_recover(struct moat_error *err);
+
+/* "64m", "1g", "4096", "1.5G" (k, m, g, t: powers of 1024) -> bytes. */
+MOAT_API int moat_size_parse(const char *s, uint64_t *bytes, struct moat_error *err);
+
+/* "SRC:DST[:ro|:rw]" -> volume; both paths absolute.  Borrows s (modified). */
+MOAT_API int moat_volume_parse(char *s, struct moat_volume *v, struct moat_error *err);
+
+/* "UID[:GID]" (numbers) -> uid, gid (gid defaults to uid). */
+MOAT_API int moat_user_parse(const char *s, uid_t *uid, gid_t *gid, struct moat_error *err);
+
+/* "2", "0.5" -> CPUs x 1000 (at least 0.01 CPU). */
+MOAT_API int moat_cpus_parse(const char *s, uint64_t *milli, struct moat_error *err);
+
+/*
+ * A capability name ("net_raw", "CAP_NET_RAW", case-insensitive) -> its
+ * number; "all" -> -2 when all_ok.  Unknown: -EINVAL with err set.
+ */
+MOAT_API int moat_cap_parse(const char *s, bool all_ok, struct moat_error *err);
+
+/* The capability's lower-case name without "cap_", or NULL when unknown. */
+MOAT_API const char *moat_cap_name(int cap);
+
+/* Docker's default capability set as bits. */
+MOAT_API uint64_t moat_cap_default(void);
+
+/*
+ * "PATH[:rwm]" -> a device rule for the node at PATH on the host (stat'ed
+ * for its type and numbers).  Borrows s (modified).
+ */
+MOAT_API int moat_device_parse(char *s, struct moat_device_rule *d, struct moat_error *err);
+
+struct moat_prog;
+
+/*
+ * Compiles a device allowlist to a cgroup-device BPF program (cgroup v2's
+ * device control): 1 (allow) when the device's type and numbers match a
+ * rule whose access bits include every bit asked for, else 0.  Verified
+ * by moat before it is returned; free with moat_prog_free().  n may be 0
+ * (everything denied).  NULL on error.
+ */
+MOAT_API struct moat_prog *moat_devices_prog(const struct moat_device_rule *rules, size_t n,
+					     struct moat_error *err);
+
+/* "nofile=1024[:2048]" (names as ulimit -a: nofile, nproc, core, ...) -> request. */
+MOAT_API int moat_rlimit_parse(const char *s, struct moat_rlimit_req *r, struct moat_error *err);
+
+/* An OCI bundle's config.json, read into a spec.  Opaque. */
+struct moat_oci_bundle;
+
+/*
+ * Reads DIR/config.json (OCI runtime spec) into spec, which must have been
+ * initialised by moat_sandbox_spec_init(): root.path (relative to DIR) and
+ * root.readonly, process.args, env, cwd, user.uid/gid, terminal,
+ * capabilities.bounding, hostname, linux.resources.memory.limit and
+ * pids.limit.  Mounts, namespaces and devices of the file are not read:
+ * moat's own (the OCI defaults) apply.  Without linux.seccomp there is no
+ * filter (as in crun and runc); with one, moat's default profile applies.  The spec borrows strings from the
+ * returned bundle: free it with moat_oci_free() after the run.  NULL on
+ * error (unreadable file, bad JSON with line:col, missing root or args).
+ */
+MOAT_API struct moat_oci_bundle *moat_oci_load(const char *dir, struct moat_sandbox_spec *spec,
+					       struct moat_error *err);
+
+/* Frees a bundle.  NULL is allowed. */
+MOAT_API void moat_oci_free(struct moat_oci_bundle *b);
+
+#endif

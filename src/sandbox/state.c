@@ -1,0 +1,161 @@
+/*
+ * Container state and leftover recovery.  Each running container has a file
+ * <state dir>/<name>.state naming the moat process that owns it (pid and
+ * start time, so a recycled pid is not mistaken for it) and the cgroup
+ * directories it made.  Mounts and namespaces need no record: they belong
+ * to the container's processes and vanish with them, and those processes
+ * die with moat (the container's PID 1 has PR_SET_PDEATHSIG=SIGKILL, and
+ * the kernel kills a PID namespace with its init).  Cgroup directories
+ * outlive everything, so a later run removes those of dead owners.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/sandbox_internal.h"
+#include "util/cleanup.h"
+
+int sbx_state_dir(char *buf, size_t len, struct moat_error *err)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (getuid() == 0)
+		snprintf(buf, len, "/run/moat");
+	else if (xdg && xdg[0] == '/')
+		snprintf(buf, len, "%s/moat", xdg);
+	else
+		snprintf(buf, len, "/tmp/moat-%u", (unsigned)getuid());
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return moat_error_set(err, errno, "state directory %s: %s", buf, strerror(errno));
+	/* under /tmp anyone could have made it first: it must be ours and, for a
+	 * non-root user, private (/run/moat is shared with other moat modules,
+	 * and /run is root's alone) */
+	struct stat st;
+	if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (getuid() != 0 && (st.st_mode & 077)) || (st.st_mode & 022))
+		return moat_error_set(err, EPERM, "state directory %s is not a directory of uid %u that "
+						  "only it can write",
+				      buf, (unsigned)getuid());
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat (start time in ticks), 0 if the process is gone. */
+static unsigned long long start_time(pid_t pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	MOAT_AUTO(close) int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
+	unsigned long long t = 0;
+	if (s && sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			       "%*d %*d %llu", &t) != 1)
+		t = 0;
+	return t;
+}
+
+/* Removes the container recorded in path if its moat is gone; 1 if it did. */
+static int recover_file(const char *path, bool force)
+{
+	MOAT_AUTO(fclose) FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	char line[PATH_MAX + 16];
+	int pid = 0;
+	unsigned long long st = 0;
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%d %llu", &pid, &st) != 2)
+		pid = 0; /* unreadable or half-written: its writer died before finishing */
+	if (!force && pid > 0 && start_time(pid) == st)
+		return 0; /* still running */
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "/sys/fs/cgroup/", 15) && !strstr(line, "/../"))
+			sbx_cgroup_remove_dir(line);
+	}
+	unlink(path);
+	return 1;
+}
+
+int moat_sandbox_recover(struct moat_error *err)
+{
+	char dir[PATH_MAX];
+	if (sbx_state_dir(dir, sizeof(dir), err) < 0)
+		return -1;
+	DIR *d = opendir(dir);
+	if (!d)
+		return moat_error_set(err, errno, "state directory %s: %s", dir, strerror(errno));
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		if (l < 7 || strcmp(e->d_name + l - 6, ".state"))
+			continue;
+		char p[PATH_MAX + 256];
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		n += recover_file(p, false);
+	}
+	closedir(d);
+	return n;
+}
+
+static int state_path(const char *name, char *p, size_t len, struct moat_error *err)
+{
+	char dir[PATH_MAX];
+	if (sbx_state_dir(dir, sizeof(dir), err) < 0)
+		return -1;
+	if ((size_t)snprintf(p, len, "%s/%s.state", dir, name) >= len)
+		return moat_error_set(err, ENAMETOOLONG, "container name too long");
+	return 0;
+}
+
+int sbx_state_claim(const char *name, struct moat_error *err)
+{
+	char p[PATH_MAX + 256];
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -1;
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && recover_file(p, false))
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return moat_error_set(err, EEXIST, "a container named '%s' is already running", name);
+	if (fd < 0)
+		return moat_error_set(err, errno, "state file %s: %s", p, strerror(errno));
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start_time(getpid()));
+	bool ok = write(fd, line, (size_t)n) == n;
+	close(fd);
+	if (!ok) {
+		unlink(p);
+		return moat_error_set(err, EIO, "state file %s: write failed", p);
+	}
+	return 0;
+}
+
+int sbx_state_add_cgroups(const char *name, const struct sbx_cgroup *cg, struct moat_error *err)
+{
+	char p[PATH_MAX + 256];
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -1;
+	MOAT_AUTO(fclose) FILE *f = fopen(p, "ae");
+	if (!f)
+		return moat_error_set(err, errno, "state file %s: %s", p, strerror(errno));
+	for (int c = 0; c < SBX_CG_N; c++)
+		if (cg->created[c])
+			fprintf(f, "%s\n", cg->dir[c]);
+	if (fflush(f) != 0)
+		return moat_error_set(err, EIO, "state file %s: write failed", p);
+	return 0;
+}
+
+void sbx_state_remove(const char *name)
+{
+	char p[PATH_MAX + 256];
+	if (state_path(name, p, sizeof(p), NULL) == 0)
+		unlink(p);
+}
