@@ -122,6 +122,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@echo "  BENCH   $@"
 	@$(CC) $(CFLAGS) -Wno-missing-prototypes $(BENCH_CFLAGS) -I../shared/bench -o $@ $< $(LIB) $(LDLIBS) $(BENCH_LDLIBS)
 
+# seccomp: the x86-64 syscall table, generated from the kernel headers
+# (linux-libc-dev) by scripts/gen-syscalls into $(BUILD)/gen/.
+SYSCALL_HDR ?= /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+$(BUILD)/gen/syscalls_x86_64.h: scripts/gen-syscalls $(SYSCALL_HDR)
+	@mkdir -p $(@D)
+	@scripts/gen-syscalls $(SYSCALL_HDR) >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/src/compile/seccomp/syscalls.o: $(BUILD)/gen/syscalls_x86_64.h
+$(BUILD)/obj/src/compile/seccomp/syscalls.o: CFLAGS += -I$(BUILD)/gen
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 endif

@@ -25,5 +25,7 @@
 #include <moat/conformance.h>
 #include <moat/builder.h>
 #include <moat/kernel.h>
+#include <moat/seccomp.h>
+#include <moat/syscalls.h>
 
 #endif
