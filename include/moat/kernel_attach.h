@@ -40,6 +40,14 @@ MOAT_API int moat_attach_hook(enum moat_hook_kind kind, int prog_fd, const char 
 MOAT_API int moat_tracepoint_id(const char *category_name, struct moat_error *err);
 
 /*
+ * The byte offset of `field` in the records of tracepoint "category:name",
+ * from its tracefs format file.  Returns 0 and *off, or a negative errno
+ * (ENOENT: tracefs not mounted, no such tracepoint or field).
+ */
+MOAT_API int moat_tracepoint_field_offset(const char *category_name, const char *field,
+					  uint32_t *off, struct moat_error *err);
+
+/*
  * The byte offset of `member` in the kernel's `struct name`, from the
  * running kernel's BTF (/sys/kernel/btf/vmlinux).  Returns 0 and *off, or
  * -ENOENT (no BTF, no such struct or member; err says which).

@@ -20,6 +20,8 @@ static const char bpf_usage[] =
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
+	{ "trace", "count, time and stream the system calls of a process tree, cgroup or container",
+	  cmd_trace_usage, cmd_trace, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

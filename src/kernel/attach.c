@@ -46,12 +46,18 @@ static int attach_fail(struct moat_error *err, int e, enum moat_hook_kind kind, 
 			      name, why);
 }
 
-/* Reads tracefs's id file for "category:name" under one mount point. */
-static int read_tp_id(const char *root, const char *cat, size_t catlen, const char *ev)
+/* Opens tracefs's `file` of "category:name" under one mount point. */
+static FILE *open_tp_file(const char *root, const char *cat, size_t catlen, const char *ev,
+			  const char *file)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/events/%.*s/%s/id", root, (int)catlen, cat, ev);
-	FILE *f = fopen(path, "re");
+	snprintf(path, sizeof(path), "%s/events/%.*s/%s/%s", root, (int)catlen, cat, ev, file);
+	return fopen(path, "re");
+}
+
+static int read_tp_id(const char *root, const char *cat, size_t catlen, const char *ev)
+{
+	FILE *f = open_tp_file(root, cat, catlen, ev, "id");
 	if (!f)
 		return -errno;
 	int id = -EINVAL;
@@ -78,6 +84,41 @@ int moat_tracepoint_id(const char *category_name, struct moat_error *err)
 		return moat_error_set(err, ENOENT, "tracefs is not mounted (mount -t tracefs "
 				      "tracefs /sys/kernel/tracing), so tracepoint ids are unknown");
 	return moat_error_set(err, ENOENT, "the kernel has no tracepoint '%s'", category_name);
+}
+
+/* Finds "field:TYPE NAME;\toffset:N;" lines in the tracepoint's format file. */
+int moat_tracepoint_field_offset(const char *category_name, const char *field, uint32_t *off,
+				 struct moat_error *err)
+{
+	int r = moat_tracepoint_id(category_name, err);
+	if (r < 0)
+		return r;
+	const char *colon = strchr(category_name, ':');
+	size_t catlen = (size_t)(colon - category_name);
+	FILE *f = open_tp_file("/sys/kernel/tracing", category_name, catlen, colon + 1, "format");
+	if (!f)
+		f = open_tp_file("/sys/kernel/debug/tracing", category_name, catlen, colon + 1,
+				 "format");
+	if (!f)
+		return moat_error_set(err, errno, "cannot read the format of tracepoint '%s': %s",
+				      category_name, strerror(errno));
+	char line[512];
+	r = moat_error_set(err, ENOENT, "tracepoint '%s' has no field '%s'", category_name, field);
+	size_t flen = strlen(field);
+	while (fgets(line, sizeof(line), f)) {
+		char *semi = strchr(line, ';'), *o = strstr(line, "offset:");
+		if (!strstr(line, "field:") || !semi || !o || (size_t)(semi - line) < flen)
+			continue;
+		char *name = semi - flen;
+		if (strncmp(name, field, flen) || (name > line && name[-1] != ' ' && name[-1] != '*'))
+			continue;
+		*off = (uint32_t)strtoul(o + 7, NULL, 10);
+		moat_error_clear(err);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
 }
 
 static int attach_tracepoint(int prog_fd, const char *name, struct moat_error *err)
