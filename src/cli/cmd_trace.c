@@ -333,8 +333,19 @@ static int trace(struct trace_args *a, FILE *outf)
 			r = release(a->cmd, &c);
 		}
 	}
-	if (!r)
+	if (!r) {
+		/* the line scripts and people wait for before starting the workload */
+		if (a->cmd)
+			fprintf(stderr, "moat: trace: tracing '%s' and its descendants (%s hooks)\n",
+				a->cmd[0], moat_hook_kind_name(moat_trace_hook(t)));
+		else if (a->cgroup)
+			fprintf(stderr, "moat: trace: tracing cgroup %s (%s hooks); Ctrl-C to stop\n",
+				a->cgroup, moat_hook_kind_name(moat_trace_hook(t)));
+		else
+			fprintf(stderr, "moat: trace: tracing pid %d and its descendants (%s hooks); "
+				"Ctrl-C to stop\n", (int)a->pid, moat_hook_kind_name(moat_trace_hook(t)));
 		r = loop(t, a, &c);
+	}
 	if (!r)
 		r = finish(t, a, &out);
 	moat_trace_free(t);

@@ -119,7 +119,9 @@ static void detail_str(const struct probe_event *r, char *out, size_t len)
 	}
 	case PROBE_EV_EXIT: {
 		int st = (int)r->ret;
-		if (WIFSIGNALED(st))
+		if (r->ret == -1)
+			snprintf(out, len, "exited (status unknown with tracepoint hooks)");
+		else if (WIFSIGNALED(st))
 			snprintf(out, len, "killed by %s", signame(WTERMSIG(st)));
 		else
 			snprintf(out, len, "exited %d", WEXITSTATUS(st));

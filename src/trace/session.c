@@ -58,6 +58,9 @@ static int pick_hook(const struct moat_trace_opts *o, enum moat_hook_kind *kind,
 			*kind = (enum moat_hook_kind)k;
 			return 0;
 		}
+		if (err->errnum == EPERM)
+			return moat_error_set(err, EPERM, "moat trace needs root (CAP_BPF and "
+					      "CAP_PERFMON) to load its tracing programs");
 		moat_error_str(err, why[k], sizeof(why[k]));
 	}
 	return moat_error_set(err, ENOTSUP, "no tracing hook works on this kernel: %s; %s; %s",
