@@ -24,6 +24,8 @@
 
 #include <moat/kernel_attach.h>
 
+#include "kernel/attach_internal.h"
+
 static const char *const kind_names[MOAT_HOOK_KIND_COUNT] = {
 	[MOAT_HOOK_TP_BTF] = "tp_btf",
 	[MOAT_HOOK_RAW_TP] = "raw_tp",
@@ -86,7 +88,28 @@ int moat_tracepoint_id(const char *category_name, struct moat_error *err)
 	return moat_error_set(err, ENOENT, "the kernel has no tracepoint '%s'", category_name);
 }
 
-/* Finds "field:TYPE NAME;\toffset:N;" lines in the tracepoint's format file. */
+/* Finds "field:TYPE NAME;\toffset:N;" in a tracepoint format file. */
+int kernel_tp_format_offset(FILE *f, const char *field, uint32_t *off)
+{
+	char line[512];
+	size_t flen = strlen(field);
+	while (fgets(line, sizeof(line), f)) {
+		char *semi = strchr(line, ';'), *o = strstr(line, "offset:");
+		if (!strstr(line, "field:") || !semi || !o || (size_t)(semi - line) < flen)
+			continue;
+		char *name = semi - flen;
+		if (strncmp(name, field, flen) || (name > line && name[-1] != ' ' && name[-1] != '*'))
+			continue;
+		char *end;
+		unsigned long v = strtoul(o + 7, &end, 10);
+		if (end == o + 7 || v > UINT16_MAX)
+			continue;
+		*off = (uint32_t)v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int moat_tracepoint_field_offset(const char *category_name, const char *field, uint32_t *off,
 				 struct moat_error *err)
 {
@@ -102,23 +125,12 @@ int moat_tracepoint_field_offset(const char *category_name, const char *field, u
 	if (!f)
 		return moat_error_set(err, errno, "cannot read the format of tracepoint '%s': %s",
 				      category_name, strerror(errno));
-	char line[512];
-	r = moat_error_set(err, ENOENT, "tracepoint '%s' has no field '%s'", category_name, field);
-	size_t flen = strlen(field);
-	while (fgets(line, sizeof(line), f)) {
-		char *semi = strchr(line, ';'), *o = strstr(line, "offset:");
-		if (!strstr(line, "field:") || !semi || !o || (size_t)(semi - line) < flen)
-			continue;
-		char *name = semi - flen;
-		if (strncmp(name, field, flen) || (name > line && name[-1] != ' ' && name[-1] != '*'))
-			continue;
-		*off = (uint32_t)strtoul(o + 7, NULL, 10);
-		moat_error_clear(err);
-		r = 0;
-		break;
-	}
+	r = kernel_tp_format_offset(f, field, off);
 	fclose(f);
-	return r;
+	if (r < 0)
+		return moat_error_set(err, ENOENT, "tracepoint '%s' has no field '%s'", category_name,
+				      field);
+	return 0;
 }
 
 static int attach_tracepoint(int prog_fd, const char *name, struct moat_error *err)

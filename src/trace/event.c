@@ -153,14 +153,15 @@ static void wall_time(uint64_t mono_ns, char *out, size_t len)
 	struct timespec m, w;
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_REALTIME, &w);
-	int64_t now_m = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
-	int64_t now_w = (int64_t)w.tv_sec * 1000000000 + w.tv_nsec;
-	int64_t t = now_w - (now_m - (int64_t)mono_ns);
-	time_t s = (time_t)(t / 1000000000);
+	uint64_t now_m = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec;
+	uint64_t now_w = (uint64_t)w.tv_sec * 1000000000u + (uint64_t)w.tv_nsec;
+	uint64_t age = now_m > mono_ns ? now_m - mono_ns : 0; /* a future stamp counts as now */
+	uint64_t t = now_w > age ? now_w - age : 0;
+	time_t s = (time_t)(t / 1000000000u);
 	struct tm tm;
 	localtime_r(&s, &tm);
 	snprintf(out, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(t % 1000000000 / 1000));
+		 (long long)(t % 1000000000u / 1000));
 }
 
 static const char *errname(int64_t ret)

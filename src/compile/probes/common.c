@@ -95,13 +95,24 @@ void probe_emit_zero(struct moat_builder *b, int16_t off, int len)
  * task's cgroup v2 id must be the traced one (exact match: a container's
  * processes all live in its one cgroup).
  */
-void probe_emit_prologue(struct moat_builder *b, const struct probe_cfg *cfg,
-			 const struct probe_maps *m, moat_label out)
+void probe_emit_context(struct moat_builder *b)
 {
 	EMIT(b, MOAT_MOV64_REG(R(6), R(1)));
 	emit_call(b, MOAT_FN_get_current_pid_tgid);
 	EMIT(b, MOAT_MOV64_REG(R(7), R(0)));
 	EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(7), STK_TID));
+}
+
+void probe_emit_prologue(struct moat_builder *b, const struct probe_cfg *cfg,
+			 const struct probe_maps *m, moat_label out)
+{
+	probe_emit_context(b);
+	probe_emit_scope(b, cfg, m, out);
+}
+
+void probe_emit_scope(struct moat_builder *b, const struct probe_cfg *cfg,
+		      const struct probe_maps *m, moat_label out)
+{
 	if (cfg->by_cgroup) {
 		emit_call(b, MOAT_FN_get_current_cgroup_id);
 		moat_builder_ld_imm64(b, R(1), cfg->cgroup_id);

@@ -30,10 +30,14 @@ static inline void emit_call(struct moat_builder *b, int32_t helper)
 	EMIT(b, MOAT_CALL_INSN(helper));
 }
 
-/*
- * Prologue: r6 = ctx, r7 = pid_tgid, [r10-4] = tid, then the scope check:
- * jumps to `out` when the current task is not traced.
- */
+/* r6 = ctx, r7 = pid_tgid, [r10-4] = tid. */
+void probe_emit_context(struct moat_builder *b);
+
+/* The scope check: jumps to `out` when the current task is not traced. */
+void probe_emit_scope(struct moat_builder *b, const struct probe_cfg *cfg,
+		      const struct probe_maps *m, moat_label out);
+
+/* Both of the above. */
 void probe_emit_prologue(struct moat_builder *b, const struct probe_cfg *cfg,
 			 const struct probe_maps *m, moat_label out);
 

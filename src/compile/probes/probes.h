@@ -1,13 +1,14 @@
 /*
  * The tracer's probe programs, emitted through moat's instruction builder:
  *
- *   sys_enter   scope filter; start[tid] = {now, nr}; for event syscalls, the
+ *   sys_enter   start[tid] = {now, nr} for traced threads (a traced thread's
+ *               entry doubles as its scope check); for event syscalls, the
  *               decoded arguments (path, sockaddr, flags, comm) into pending[tid]
- *   sys_exit    scope filter; latency from start[tid]; per-CPU stats[nr]
+ *   sys_exit    latency from start[tid] (absent: not traced); per-CPU stats[nr]
  *               (count, errors, total, max) and hist[log2(latency)] for one
  *               syscall; events: pending[tid] + return value -> ring buffer
  *   fork        (pid scope) the new task's tgid joins pids[]
- *   exit        forgets start[tid]; a leaving thread-group leader leaves
+ *   exit        forgets start[tid] (any task); a leaving traced thread-group leader leaves
  *               pids[] and, with exit events, reports its exit code
  *
  * Scope: a hash of tracked tgids (pid scope: the process tree, grown by the

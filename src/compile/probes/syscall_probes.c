@@ -127,21 +127,40 @@ static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat
 	return b;
 }
 
+/*
+ * The hot path.  start[tid] exists only for traced threads (created here,
+ * deleted by the exit probe), so in pid scope a hit is the scope check:
+ * a traced thread pays one hash lookup and no map update per syscall, and
+ * only its first syscall consults pids[] and inserts its entry.  In cgroup
+ * scope the cgroup check comes first (a task may leave the cgroup).
+ */
 struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct probe_maps *m,
 				  struct moat_error *err)
 {
 	struct moat_builder *b = new_builder(cfg, err);
 	if (!b)
 		return NULL;
-	moat_label out = new_label(b);
-	probe_emit_prologue(b, cfg, m, out);
+	moat_label out = new_label(b), insert = new_label(b), started = new_label(b);
+	probe_emit_context(b);
+	if (cfg->by_cgroup)
+		probe_emit_scope(b, cfg, m, out);
 	/* the syscall number is at offset 8 in both layouts (args[1] / id) */
 	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(8), R(6), 8));
 	moat_builder_jmp_imm(b, MOAT_JGT, R(8), PROBE_MAX_SYSCALLS - 1, out);
+	probe_emit_lookup(b, m->start, STK_TID, insert);
+	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
+	emit_call(b, MOAT_FN_ktime_get_ns);
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(0), 0));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(8), 8));
+	moat_builder_ja(b, started);
+	moat_builder_bind(b, insert);
+	if (!cfg->by_cgroup)
+		probe_emit_scope(b, cfg, m, out);
 	emit_call(b, MOAT_FN_ktime_get_ns);
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(0), STK_START));
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(8), STK_START + 8));
 	probe_emit_update(b, m->start, STK_TID, STK_START);
+	moat_builder_bind(b, started);
 	if (m->pending && wants_syscall_events(cfg))
 		emit_event_dispatch(b, cfg, m, out, true);
 	return probe_finish(b, out, "moat_sys_enter", err);
@@ -210,7 +229,8 @@ struct moat_prog *probe_sys_exit(const struct probe_cfg *cfg, const struct probe
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b);
-	probe_emit_prologue(b, cfg, m, out);
+	/* start[tid] exists only for traced threads: it is the scope check */
+	probe_emit_context(b);
 	probe_emit_lookup(b, m->start, STK_TID, out);
 	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(8), R(9), 8));

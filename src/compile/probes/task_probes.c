@@ -94,10 +94,13 @@ struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_map
 	if (!b)
 		return NULL;
 	moat_label out = moat_builder_label(b);
-	probe_emit_prologue(b, cfg, m, out);
+	/* start[tid] means "traced thread" to the syscall probes, so it goes
+	 * whatever the scope says now: a later thread reusing the id is not ours */
+	probe_emit_context(b);
 	emit_delete(b, m->start, STK_TID);
 	if (m->pending)
 		emit_delete(b, m->pending, STK_TID);
+	probe_emit_scope(b, cfg, m, out);
 	/* only the thread-group leader (tid == tgid) ends the process */
 	EMIT(b, MOAT_MOV64_REG(R(1), R(7)));
 	EMIT(b, MOAT_ALU64_IMM(MOAT_RSH, R(1), 32));
