@@ -250,6 +250,8 @@ int moat_trace_add_pid(struct moat_trace *t, pid_t pid, struct moat_error *err)
 		return moat_error_set(err, EINVAL, "a cgroup trace cannot add processes");
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
 		return moat_error_set(err, ESRCH, "no process with pid %d", (int)pid);
+	if (pid == getpid())
+		return moat_error_set(err, EINVAL, "moat cannot trace itself (pid %d)", (int)pid);
 	return trace_add_tree(t->map_fds[TRACE_MAP_PIDS], pid, err);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -87,7 +88,9 @@ int trace_add_tree(int pids_fd, pid_t pid, struct moat_error *err)
 	while (head < tail) {
 		pid_t parent = queue[head++];
 		for (size_t i = 0; i < n && tail <= n; i++) {
-			if (v[i].ppid != parent)
+			/* never moat itself: tracing `moat trace -p $$` from a shell
+			 * must not count the tracer's own calls */
+			if (v[i].ppid != parent || v[i].pid == getpid())
 				continue;
 			if (track(pids_fd, v[i].pid, err) < 0)
 				return -err->errnum;
