@@ -18,8 +18,8 @@ trap cleanup EXIT
 echo hello >"$tmp/target"
 T=$tmp/target
 
-# wait_until CMD...: up to 10 s
-wait_until() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# wait_until CMD...: up to 60 s (CI machines can be slow and busy)
+wait_until() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
 # blocked_on_gate PID: the exerciser sits in openat(FIFO) (syscall 257)
 blocked_on_gate() { [ "$(cut -d' ' -f1 /proc/$1/syscall 2>/dev/null)" = 257 ]; }
 ready() { grep -q "tracing" "$tmp/trace.err" 2>/dev/null; }
@@ -38,7 +38,7 @@ gated() {
 	rm -f "$tmp/trace.err"
 	"$MOAT" trace -p $expid "$@" -o "$tmp/trace.out" 2>"$tmp/trace.err" &
 	local tpid=$!
-	wait_until ready
+	wait_until ready || diag "moat trace did not start: $(cat "$tmp/trace.err")"
 	echo go >"$tmp/gate"
 	wait $expid; exst=$?
 	wait $tpid; tst=$?
