@@ -283,7 +283,8 @@ static int loop(struct moat_trace *t, const struct trace_args *a, struct child *
 	bool reaped = c->pid <= 0;
 	struct moat_error err = { 0 };
 	while (!stop_signal && now_s() < deadline) {
-		if (moat_trace_poll(t, 100, &err) < 0 && err.errnum != EINTR)
+		int n = moat_trace_poll(t, 100, &err);
+		if (n < 0 && n != -EINTR)
 			return cli_fail_err("trace", &err);
 		int st;
 		if (!reaped && waitpid(c->pid, &st, WNOHANG) == c->pid)
@@ -291,7 +292,8 @@ static int loop(struct moat_trace *t, const struct trace_args *a, struct child *
 		if (reaped && !a->cgroup && moat_trace_done(t))
 			break;
 	}
-	if (moat_trace_poll(t, 0, &err) < 0 && err.errnum != EINTR)
+	int n = moat_trace_poll(t, 0, &err);
+	if (n < 0 && n != -EINTR)
 		return cli_fail_err("trace", &err);
 	return EXIT_OK;
 }

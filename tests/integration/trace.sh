@@ -108,6 +108,16 @@ ok $? "cmd: 2 execve (command and child), 1 connect, 1 kill"
 [ "$(grep -c "\"detail\":\"\\\\\"$T\\\\\" O_RDONLY|O_CLOEXEC\"" "$tmp/trace.out")" = $((N - 1)) ]
 ok $? "cmd: $((N - 1)) opens of the path"
 
+# --- Ctrl-C ends a trace of a process that keeps running, with the summary
+sleep 60 & sp=$!
+rm -f "$tmp/trace.err"
+"$MOAT" trace -p $sp --events all --summary -o "$tmp/trace.out" 2>"$tmp/trace.err" &
+tpid=$!
+wait_until ready
+kill -INT $tpid; wait $tpid; tst=$?
+kill $sp; wait $sp 2>/dev/null
+[ $tst = 0 ] && grep -q ' total$' "$tmp/trace.out"; ok $? "Ctrl-C: exit 0 and the summary (got $tst)"
+
 # --- cgroup scope
 if mkdir "$CG" 2>/dev/null; then
 	start_exerciser sh -c "echo \$\$ >$CG/cgroup.procs && exec \"\$0\" \"\$@\""
