@@ -45,6 +45,8 @@ int cmd_bpf_verify(int argc, char **argv);
 int cmd_bpf_conformance(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
+int cmd_trace(int argc, char **argv);
+extern const char cmd_trace_usage[];
 
 extern const struct cli_cmd cli_bpf_cmds[];
 

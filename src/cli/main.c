@@ -23,6 +23,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "run", "run a command in a container", cmd_run_usage, cmd_run, NULL },
 	{ "seccomp", "compile seccomp profiles (text, Docker JSON) to classic BPF", cmd_seccomp_usage,
 	  cmd_seccomp, cli_seccomp_cmds },
+	{ "trace", "count, time and stream the system calls of a process tree, cgroup or container",
+	  cmd_trace_usage, cmd_trace, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

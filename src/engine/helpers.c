@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/exec_internal.h"
 #include "engine/map_internal.h"
@@ -216,7 +219,94 @@ static uint64_t h_rb_query(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, u
 	return moat_ringbuf_query(MAPP(r1), r2);
 }
 
+/*
+ * Task helpers.  In moat's VM "the current task" is the thread running the
+ * program; the kernel answers for the task that hit the hook.
+ */
+static uint64_t h_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			   struct moat_call *c)
+{
+	return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)gettid();
+}
+
+static uint64_t h_comm(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct moat_call *c)
+{
+	char name[16] = { 0 };
+	if (r2 == 0)
+		return (uint64_t)-EINVAL;
+	prctl(PR_GET_NAME, name, 0, 0, 0);
+	size_t n = r2 < sizeof(name) ? r2 : sizeof(name);
+	memcpy(PTR(r1), name, n);
+	((char *)PTR(r1))[n - 1] = 0;
+	if (r2 > n)
+		memset((char *)PTR(r1) + n, 0, r2 - n);
+	return 0;
+}
+
+/* A process in the VM has no cgroup of its own to report: the kernel
+ * returns 0 too when the cgroup v2 hierarchy is not mounted. */
+static uint64_t h_cgroup_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct moat_call *c)
+{
+	return 0;
+}
+
+/*
+ * probe_read_user(dst, size, ptr): in the VM "user memory" is this
+ * process's own, read through process_vm_readv so a bad pointer gives
+ * -EFAULT instead of a crash.  As in the kernel, dst is zeroed on failure.
+ */
+static long read_self(void *dst, size_t len, uint64_t src)
+{
+	struct iovec l = { dst, len }, r = { PTR(src), len };
+	if (len == 0)
+		return 0;
+	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (n != (ssize_t)len) {
+		memset(dst, 0, len);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static uint64_t h_probe_read_user(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				  struct moat_call *c)
+{
+	return (uint64_t)read_self(PTR(r1), r2, r3);
+}
+
+/* Kernel memory is never readable from the VM: zero dst, -EFAULT. */
+static uint64_t h_probe_read_kernel(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5, struct moat_call *c)
+{
+	memset(PTR(r1), 0, r2);
+	return (uint64_t)-EFAULT;
+}
+
+/* Copies a NUL-terminated string of at most size bytes (NUL included);
+ * returns its length with the NUL, or -EFAULT with dst zeroed. */
+static uint64_t h_probe_read_user_str(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5, struct moat_call *c)
+{
+	char *dst = PTR(r1);
+	if (r2 == 0)
+		return 0;
+	for (uint64_t i = 0; i < r2; i++) {
+		if (read_self(dst + i, 1, r3 + i) < 0) {
+			memset(dst, 0, r2);
+			return (uint64_t)-EFAULT;
+		}
+		if (dst[i] == 0)
+			return i + 1;
+	}
+	dst[r2 - 1] = 0;
+	return r2;
+}
+
 #define A(...) { __VA_ARGS__ }
+/* Helpers the kernel offers only to tracing programs. */
+#define TRACING ((1u << MOAT_PROG_TRACEPOINT) | (1u << MOAT_PROG_RAW_TRACEPOINT))
 static const struct {
 	uint32_t id;
 	moat_helper_fn fn;
@@ -244,6 +334,25 @@ static const struct {
 	{ MOAT_FN_tail_call, h_tail_call,
 	  { "tail_call", MOAT_RET_VOID,
 	    A(MOAT_ARG_PTR_TO_CTX, MOAT_ARG_CONST_MAP_PTR, MOAT_ARG_ANYTHING), 0, true } },
+	{ MOAT_FN_get_current_pid_tgid, h_pid_tgid,
+	  { "get_current_pid_tgid", MOAT_RET_INTEGER, A(0), TRACING, false } },
+	{ MOAT_FN_get_current_comm, h_comm,
+	  { "get_current_comm", MOAT_RET_INTEGER,
+	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE), TRACING, false } },
+	{ MOAT_FN_get_current_cgroup_id, h_cgroup_id,
+	  { "get_current_cgroup_id", MOAT_RET_INTEGER, A(0), TRACING, false } },
+	{ MOAT_FN_probe_read_user, h_probe_read_user,
+	  { "probe_read_user", MOAT_RET_INTEGER,
+	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE_OR_ZERO, MOAT_ARG_ANYTHING),
+	    TRACING, false } },
+	{ MOAT_FN_probe_read_kernel, h_probe_read_kernel,
+	  { "probe_read_kernel", MOAT_RET_INTEGER,
+	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE_OR_ZERO, MOAT_ARG_ANYTHING),
+	    TRACING, false } },
+	{ MOAT_FN_probe_read_user_str, h_probe_read_user_str,
+	  { "probe_read_user_str", MOAT_RET_INTEGER,
+	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE_OR_ZERO, MOAT_ARG_ANYTHING),
+	    TRACING, false } },
 	{ MOAT_FN_ringbuf_output, h_rb_output,
 	  { "ringbuf_output", MOAT_RET_INTEGER,
 	    A(MOAT_ARG_CONST_MAP_PTR, MOAT_ARG_PTR_TO_MEM, MOAT_ARG_CONST_SIZE_OR_ZERO,

@@ -1,0 +1,116 @@
+/*
+ * Task lifetime probes: sched_process_fork grows the traced process tree
+ * (pid scope), sched_process_exit forgets per-thread state, takes a leaving
+ * thread-group leader out of the tree and reports its exit.
+ */
+#include <errno.h>
+
+#include "compile/probes/emit.h"
+
+enum { STK_ONE = -12, STK_REC = -360 };
+
+static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat_error *err)
+{
+	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
+							  ? MOAT_PROG_TRACEPOINT
+							  : MOAT_PROG_RAW_TRACEPOINT);
+	if (!b)
+		moat_error_set(err, ENOMEM, "out of memory");
+	return b;
+}
+
+/*
+ * The fork hook runs in the parent, so the scope check asks about the
+ * parent; the child's tgid comes from its task_struct (raw: args[1], read
+ * through BTF's offset) or from the tracepoint record's child_pid.
+ */
+struct moat_prog *probe_fork(const struct probe_cfg *cfg, const struct probe_maps *m,
+			     struct moat_error *err)
+{
+	struct moat_builder *b = new_builder(cfg, err);
+	if (!b)
+		return NULL;
+	moat_label out = moat_builder_label(b);
+	probe_emit_prologue(b, cfg, m, out);
+	if (cfg->layout == PROBE_LAYOUT_TRACEPOINT) {
+		EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(6), (int16_t)cfg->tp_fork_child_pid_off));
+		EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(1), STK_KEY));
+	} else {
+		emit_stack_ptr(b, R(1), STK_KEY);
+		EMIT(b, MOAT_MOV64_IMM(R(2), 4));
+		EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(6), 8));
+		EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)cfg->task_tgid_off));
+		emit_call(b, MOAT_FN_probe_read_kernel);
+		moat_builder_jmp_imm(b, MOAT_JNE, R(0), 0, out);
+	}
+	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_ONE, 1));
+	probe_emit_update(b, m->pids, STK_KEY, STK_ONE);
+	return probe_finish(b, out, "moat_fork", err);
+}
+
+static void emit_delete(struct moat_builder *b, struct moat_map *map, int16_t key_off)
+{
+	moat_builder_ld_map(b, R(1), map);
+	emit_stack_ptr(b, R(2), key_off);
+	emit_call(b, MOAT_FN_map_delete_elem);
+}
+
+/* The exit event of the leader: its wait status from task_struct.exit_code
+ * (raw layout; the tracepoint record has none, so -1 there). */
+static void emit_exit_event(struct moat_builder *b, const struct probe_cfg *cfg,
+			    const struct probe_maps *m)
+{
+	emit_call(b, MOAT_FN_ktime_get_ns);
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(0), STK_REC + 0));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(7), STK_REC + 8));
+	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_REC + 16, 0));
+	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_REC + 20, PROBE_EV_EXIT));
+	if (cfg->layout == PROBE_LAYOUT_TRACEPOINT) {
+		EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), STK_REC + 24, -1));
+	} else {
+		EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), STK_REC + 24, 0));
+		emit_stack_ptr(b, R(1), STK_REC + 24);
+		EMIT(b, MOAT_MOV64_IMM(R(2), 4));
+		EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(6), 0));
+		EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)cfg->task_exit_code_off));
+		emit_call(b, MOAT_FN_probe_read_kernel);
+	}
+	probe_emit_zero(b, STK_REC + 32, 32);
+	emit_stack_ptr(b, R(1), STK_REC + 64);
+	EMIT(b, MOAT_MOV64_IMM(R(2), 16));
+	emit_call(b, MOAT_FN_get_current_comm);
+	probe_emit_zero(b, STK_REC + 80, PROBE_STR_LEN);
+	moat_builder_ld_map(b, R(1), m->events);
+	emit_stack_ptr(b, R(2), STK_REC);
+	EMIT(b, MOAT_MOV64_IMM(R(3), (int32_t)sizeof(struct probe_event)));
+	EMIT(b, MOAT_MOV64_IMM(R(4), 0));
+	emit_call(b, MOAT_FN_ringbuf_output);
+}
+
+struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_maps *m,
+			     struct moat_error *err)
+{
+	struct moat_builder *b = new_builder(cfg, err);
+	if (!b)
+		return NULL;
+	moat_label out = moat_builder_label(b);
+	/* start[tid] means "traced thread" to the syscall probes, so it goes
+	 * whatever the scope says now: a later thread reusing the id is not ours */
+	probe_emit_context(b);
+	emit_delete(b, m->start, STK_TID);
+	if (m->pending)
+		emit_delete(b, m->pending, STK_TID);
+	probe_emit_scope(b, cfg, m, out);
+	/* only the thread-group leader (tid == tgid) ends the process */
+	EMIT(b, MOAT_MOV64_REG(R(1), R(7)));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_RSH, R(1), 32));
+	EMIT(b, MOAT_MOV32_REG(R(2), R(7)));
+	moat_builder_jmp_reg(b, MOAT_JNE, R(1), R(2), out);
+	if (!cfg->by_cgroup) {
+		EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(1), STK_KEY));
+		emit_delete(b, m->pids, STK_KEY);
+	}
+	if (m->events && (cfg->event_mask & (1u << PROBE_EV_EXIT)))
+		emit_exit_event(b, cfg, m);
+	return probe_finish(b, out, "moat_exit", err);
+}
