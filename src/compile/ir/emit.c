@@ -34,6 +34,7 @@ struct bstate {
 	struct code code; /* the block's instructions, jump last (k unused) */
 	size_t start, size;
 	unsigned tramp;   /* 0, 1 (jt via ja) or 2 (jt and jf via ja) bits */
+	bool dead;        /* merged into an identical later block */
 };
 
 struct gen {
@@ -196,14 +197,14 @@ static bool layout(struct ir_block **topo, size_t n, struct bstate *st, size_t *
 	size_t pc = 0;
 	for (size_t i = 0; i < n; i++) {
 		st[i].start = pc;
-		st[i].size = topo[i]->a ? st[i].code.v.n + __builtin_popcount(st[i].tramp) : 1;
+		st[i].size = !topo[i]->a ? 1 : st[i].dead ? 0 : st[i].code.v.n + __builtin_popcount(st[i].tramp);
 		pc += st[i].size;
 	}
 	*total = pc;
 	bool fits = true;
 	for (size_t i = 0; i < n; i++) {
 		const struct ir_block *b = topo[i];
-		if (!b->a)
+		if (!b->a || st[i].dead)
 			continue;
 		size_t jpc = st[i].start + st[i].code.v.n - 1;
 		size_t dt = st[b->jt->order].start - jpc - 1, df = st[b->jf->order].start - jpc - 1;
@@ -228,6 +229,8 @@ static void place(struct ir_block **topo, size_t n, struct bstate *st, struct mo
 			*p = (struct moat_cbpf_insn){ .code = RET | K, .k = b->ret };
 			continue;
 		}
+		if (st[i].dead)
+			continue;
 		memcpy(p, st[i].code.v.v, st[i].code.v.n * sizeof(*p));
 		size_t jpc = st[i].start + st[i].code.v.n - 1, next = jpc + 1;
 		size_t t = st[b->jt->order].start, f = st[b->jf->order].start;
@@ -242,6 +245,44 @@ static void place(struct ir_block **topo, size_t n, struct bstate *st, struct mo
 		}
 		j->jt = (uint8_t)(t - jpc - 1);
 		j->jf = (uint8_t)(f - jpc - 1);
+	}
+}
+
+static bool same_code(const struct bstate *x, const struct bstate *y)
+{
+	return x->code.v.n == y->code.v.n &&
+	       !memcmp(x->code.v.v, y->code.v.v, x->code.v.n * sizeof(*x->code.v.v));
+}
+
+/*
+ * Tail merging: two blocks whose instructions are identical and whose arms
+ * go to the same places behave identically whatever values their
+ * predecessors left in A and X, so the earlier one is dropped and its
+ * predecessors jump to the later one (still a forward jump).  This
+ * shares, e.g., the final `jgt #hi` of the IPv4 and IPv6 halves of a
+ * port range, which test different values with the same code.  Walking
+ * backwards lets merged successors make their predecessors equal.
+ */
+static void merge_tails(struct ir_block **topo, size_t n, struct bstate *st)
+{
+	for (size_t i = n; i-- > 1;) {
+		struct ir_block *b = topo[i];
+		if (!b->a)
+			continue;
+		for (size_t j = i + 1; j < n; j++) {
+			struct ir_block *c = topo[j];
+			if (!c->a || st[j].dead || b->jt != c->jt || b->jf != c->jf ||
+			    !same_code(&st[i], &st[j]))
+				continue;
+			st[i].dead = true;
+			for (size_t k = 0; k < i; k++) {
+				if (topo[k]->jt == b)
+					topo[k]->jt = c;
+				if (topo[k]->jf == b)
+					topo[k]->jf = c;
+			}
+			break;
+		}
 	}
 }
 
@@ -293,6 +334,8 @@ int ir_emit_cbpf(struct ir *ir, struct ir_block *root, struct moat_cbpf_insn **o
 		moat_error_set(err, E2BIG, "expression too complex: out of scratch memory");
 	else if (rc)
 		moat_error_set(err, ENOMEM, "out of memory");
+	if (!rc)
+		merge_tails(topo, n, st);
 	while (!rc && !layout(topo, n, st, &total))
 		;
 	if (!rc && total > MOAT_CBPF_MAXINSNS)
