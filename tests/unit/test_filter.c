@@ -177,6 +177,7 @@ static const char *const ether_exprs[] = {
 	"ip6 host fe80::1", "ip6 net fe80::/16", "ip6 dst host ff02::1", "host ff02::1",
 	"tcp src port 1234 and tcp dst port 80", "src or dst port 53", "src and dst net 10.0.0.0/8",
 	"ether dst ff:ff:ff:ff:ff:ff", "ip[100] = 1", "ether[len - 1] = 0",
+	"llc", "llc i", "llc s", "llc u", "llc ui", "llc xid", "not llc",
 	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
 	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",
 };

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "compile/filter/filter_internal.h"
 
@@ -305,4 +306,41 @@ struct ir_pred *gen_ifindex(struct fc *fc, uint32_t idx)
 	if (fc->linktype != MOAT_DLT_LINUX_SLL2)
 		return fc_fail(fc, EINVAL, "ifindex not supported on this link type");
 	return cmp(fc, 4, 4, idx);
+}
+
+/*
+ * 802.2 LLC on Ethernet: a length field (<= 1500) and DSAP/SSAP not
+ * 0xFFFF (raw NetWare 802.3); optionally a frame kind or command from the
+ * control byte (I, S, U frames; S and U commands under their masks).
+ */
+struct ir_pred *gen_llc(struct fc *fc, const char *kind)
+{
+	static const struct { const char *name; uint32_t val, mask; } kinds[] = {
+		{ "i", 0, 0x01 }, { "s", 0x01, 0x03 }, { "u", 0x03, 0x03 },
+		{ "rr", 0x01, 0x0f }, { "rnr", 0x05, 0x0f }, { "rej", 0x09, 0x0f },
+		{ "ui", 0x03, 0xef }, { "ua", 0x63, 0xef }, { "disc", 0x43, 0xef },
+		{ "dm", 0x0f, 0xef }, { "sabme", 0x6f, 0xef }, { "test", 0xe3, 0xef },
+		{ "xid", 0xaf, 0xef }, { "frmr", 0x87, 0xef },
+	};
+	struct ir *ir = fc->ir;
+	if (!is_ether(fc) || fc->label_depth)
+		return fc_fail(fc, EINVAL, "'llc' not supported on %s", dlt_name(fc->linktype));
+	uint32_t llc = fc->off_linkpl;
+	struct ir_pred *r = ir_and(ir, is_llc(fc), ir_not(ir, cmp(fc, llc, 2, 0xffff)));
+	if (!kind)
+		return r;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name))
+			return ir_and(ir, r, mcmp(fc, llc + 2, 1, kinds[i].val, kinds[i].mask));
+	return fc_fail(fc, EINVAL, "unknown 802.2 LLC frame kind '%s'", kind);
+}
+
+bool flt_llc_kind(const char *s)
+{
+	static const char *const names[] = { "i", "s", "u", "rr", "rnr", "rej", "ui", "ua",
+					     "disc", "dm", "sabme", "test", "xid", "frmr" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
 }
