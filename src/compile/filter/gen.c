@@ -333,6 +333,65 @@ static struct ir_pred *portrange(struct fc *fc, const char *s, struct qual q)
 	return gen_port(fc, (uint32_t)a, (uint32_t)b, (uint32_t)(p1 == p2 ? p1 : want), q.dir);
 }
 
+/* ------------------------------------------------------------ DECnet */
+
+/* "area.node" (area <= 63, node <= 1023) as the 16-bit value DECnet
+ * stores little-endian: area * 1024 + node. */
+static bool dn_addr(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long area = strtoul(s, &end, 10);
+	if (end == s || *end != '.' || area > 63)
+		return false;
+	const char *n = end + 1;
+	unsigned long node = strtoul(n, &end, 10);
+	if (end == n || *end || node > 1023)
+		return false;
+	*v = (uint32_t)(area << 10 | node);
+	return true;
+}
+
+/*
+ * A DECnet routing header follows the 2-byte length, optionally after one
+ * pad byte (0x81); its flags' low 3 bits say short (2) or long (6)
+ * header, which puts the 16-bit node address at different offsets.
+ */
+static struct ir_pred *dn_at(struct fc *fc, uint32_t addr, uint32_t sh, uint32_t lh)
+{
+	struct ir *ir = fc->ir;
+	uint32_t lp = fc->off_linkpl, le = (addr >> 8 | addr << 8) & 0xffff;
+	struct ir_val *flags = ir_load(ir, 1, lp + 2, NULL), *padded = ir_load(ir, 2, lp + 2, NULL);
+	struct ir_val *m7 = ir_const(ir, 0x07), *mp = ir_const(ir, 0xff07);
+	struct ir_pred *r = NULL;
+	const struct { struct ir_val *v, *m; uint32_t k, off; } forms[] = {
+		{ flags, m7, 0x02, lp + sh }, { padded, mp, 0x8102, lp + sh + 1 },
+		{ flags, m7, 0x06, lp + lh }, { padded, mp, 0x8106, lp + lh + 1 },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct ir_pred *f = ir_and(ir, ir_atom_k(ir, ir_bin(ir, IR_AND, forms[i].v, forms[i].m),
+							 IR_JEQ, forms[i].k),
+					   ir_atom_k(ir, ir_load(ir, 2, forms[i].off, NULL), IR_JEQ, le));
+		r = r ? ir_or(ir, r, f) : f;
+	}
+	return r;
+}
+
+static struct ir_pred *gen_dnhost(struct fc *fc, const struct tok *t, enum q_dir dir)
+{
+	struct ir *ir = fc->ir;
+	uint32_t a;
+	if (!dn_addr(t->text, &a))
+		return fc_fail(fc, EINVAL, "invalid DECnet address '%s'", t->text);
+	struct ir_pred *s = dn_at(fc, a, 5, 17), *d = dn_at(fc, a, 3, 9), *r;
+	switch ((int)dir) {
+	case QD_SRC: r = s; break;
+	case QD_DST: r = d; break;
+	case QD_AND: r = ir_and(ir, s, d); break;
+	default: r = ir_or(ir, s, d); break;
+	}
+	return ir_and(ir, gen_linktype(fc, 0x6003), r);
+}
+
 /* ----------------------------------------------------------- by token */
 
 struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
@@ -348,6 +407,8 @@ struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
 		memset(m, 0xff, sizeof(m));
 		return gen_host6(fc, a, m, q);
 	}
+	if (q.proto == QP_DECNET && (q.type == QT_DEFAULT || q.type == QT_HOST))
+		return gen_dnhost(fc, t, q.dir);
 	if (t->kind == T_HID && !atoin(t->text, &v, &bits))
 		return fc_fail(fc, EINVAL, "invalid IPv4 address '%s'", t->text);
 	switch ((int)q.type) {
