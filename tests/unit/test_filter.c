@@ -184,6 +184,7 @@ static const char *const ether_exprs[] = {
 	"tcp src port 1234 and tcp dst port 80", "src or dst port 53", "src and dst net 10.0.0.0/8",
 	"ether dst ff:ff:ff:ff:ff:ff", "ip[100] = 1", "ether[len - 1] = 0",
 	"llc", "llc i", "llc s", "llc u", "llc ui", "llc xid", "not llc",
+	"iso", "clnp", "esis", "isis", "l1", "csnp", "iso proto 0x81", "isis proto 0x18",
 	"decnet", "decnet src 1.1", "decnet dst 2.5", "decnet host 2.5 and not decnet src 3.3",
 	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
 	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",

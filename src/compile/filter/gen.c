@@ -69,6 +69,15 @@ static struct ir_pred *gen_proto(struct fc *fc, uint32_t v, enum q_proto proto)
 			return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
 		return ip6_proto(fc, v);
 	case QP_LINK: return gen_linktype(fc, v);
+	case QP_ISO: case QP_ISIS:
+		if (proto == QP_ISIS && v > 31)
+			return fc_fail(fc, EINVAL, "IS-IS PDU type %u greater than maximum 31", v);
+		if (v > 255)
+			return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
+		/* the NLPID after the 3-byte LLC header; IS-IS: its PDU type */
+		return ir_and(fc->ir, gen_proto_abbrev(fc, proto),
+			      ir_atom_k(fc->ir, ir_load(fc->ir, 1, fc->off_linkpl + (proto == QP_ISO ? 3 : 7),
+							NULL), IR_JEQ, v));
 	case QP_ARP: case QP_RARP: case QP_ATALK: case QP_AARP: case QP_DECNET: case QP_LAT:
 	case QP_SCA: case QP_MOPRC: case QP_MOPDL: case QP_STP: case QP_IPX: case QP_NETBEUI:
 		return fc_fail(fc, EINVAL, "%s does not encapsulate another protocol",
@@ -108,7 +117,10 @@ struct ir_pred *gen_proto_abbrev(struct fc *fc, enum q_proto p)
 	case QP_IPX: return gen_linktype(fc, 0xe0);
 	case QP_NETBEUI: return gen_linktype(fc, 0xf0);
 	case QP_LINK: return fc_fail(fc, EINVAL, "link layer applied in wrong context");
-	case QP_ESIS: case QP_ISIS: case QP_CLNP: case QP_DEFAULT: case QP_COUNT: break;
+	case QP_CLNP: return gen_proto(fc, 0x81, QP_ISO);
+	case QP_ESIS: return gen_proto(fc, 0x82, QP_ISO);
+	case QP_ISIS: return gen_proto(fc, 0x83, QP_ISO);
+	case QP_DEFAULT: case QP_COUNT: break;
 	}
 	return fc_fail(fc, ENOTSUP, "'%s' is not supported by moat", flt_proto_name(p));
 }
@@ -548,6 +560,13 @@ struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 	case QT_PORTRANGE: return portrange(fc, name, q);
 	case QT_GATEWAY: return fc_fail(fc, ENOTSUP, "'gateway' is not supported by moat");
 	case QT_PROTO:
+		if (q.proto == QP_ISO) {
+			v = !strcmp(name, "clnp") ? 0x81 : !strcmp(name, "esis") ? 0x82
+			    : !strcmp(name, "isis") ? 0x83 : 0;
+			if (!v)
+				return fc_fail(fc, EINVAL, "unknown osi proto '%s'", name);
+			return gen_proto(fc, v, q.proto);
+		}
 		if (q.proto == QP_LINK ? !flt_ether_proto(name, &v) : !flt_ip_proto(name, &v))
 			return fc_fail(fc, EINVAL, "unknown %s proto '%s'",
 				       q.proto == QP_LINK ? "ether" : "ip", name);
@@ -568,6 +587,28 @@ struct ir_pred *gen_ecode(struct fc *fc, const struct tok *t, struct qual q)
 }
 
 /* -------------------------------------------------- broadcast, loads */
+
+/* IS-IS PDU classes by name: l1, l2, iih, lsp, snp, csnp, psnp. */
+struct ir_pred *gen_isis_pdu(struct fc *fc, const char *name)
+{
+	static const struct { const char *name; uint8_t types[6]; } pdus[] = {
+		{ "l1", { 0x1a, 0x18, 0x12, 0x0f, 0x11 } }, { "l2", { 0x1b, 0x19, 0x14, 0x10, 0x11 } },
+		{ "iih", { 0x11, 0x0f, 0x10 } }, { "lsp", { 0x12, 0x14 } },
+		{ "snp", { 0x1b, 0x1a, 0x18, 0x19 } }, { "csnp", { 0x18, 0x19 } },
+		{ "psnp", { 0x1a, 0x1b } },
+	};
+	for (size_t i = 0; i < sizeof(pdus) / sizeof(pdus[0]); i++) {
+		if (strcmp(name, pdus[i].name))
+			continue;
+		struct ir_pred *r = NULL;
+		for (size_t j = 0; j < 6 && pdus[i].types[j]; j++) {
+			struct ir_pred *t = gen_proto(fc, pdus[i].types[j], QP_ISIS);
+			r = r ? ir_or(fc->ir, r, t) : t;
+		}
+		return r;
+	}
+	return NULL;
+}
 
 struct ir_pred *gen_broadcast(struct fc *fc, enum q_proto p)
 {
