@@ -384,12 +384,12 @@ static struct ir_pred *head_rest(struct parser *p, struct qual q)
 	return id(p, q);
 }
 
-static struct ir_pred *with_number(struct parser *p, uint32_t *num, bool *has)
+/* An optional number after a keyword (`vlan [ID]`). */
+static void with_number(struct parser *p, uint32_t *num, bool *has)
 {
 	*has = peek(p, 0)->kind == T_NUM;
 	if (*has)
 		*num = next(p)->num;
-	return NULL;
 }
 
 /*
