@@ -25,6 +25,9 @@
 #include <moat/conformance.h>
 #include <moat/builder.h>
 #include <moat/kernel.h>
+#include <moat/kernel_attach.h>
+#include <moat/filter.h>
+#include <moat/trace.h>
 #include <moat/sandbox.h>
 #include <moat/seccomp.h>
 #include <moat/syscalls.h>
