@@ -178,12 +178,17 @@ static void put_arp(struct line *l, const struct rd *b, uint16_t type)
 		return;
 	}
 	uint16_t op = be16(b, 6);
-	char s[INET_ADDRSTRLEN], t[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, b->p + 14, s, sizeof(s));
-	inet_ntop(AF_INET, b->p + 24, t, sizeof(t));
-	put(l, "%s %s %s > %s", name,
-	    op == 1 ? "who-has" : op == 2 ? "reply" : op == 3 ? "rev-request" :
-	    op == 4 ? "rev-reply" : "op", t, s);
+	char spa[INET_ADDRSTRLEN], tpa[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, b->p + 14, spa, sizeof(spa));
+	inet_ntop(AF_INET, b->p + 24, tpa, sizeof(tpa));
+	if (op == 1 || op == 3) {
+		put(l, "%s who-has %s tell %s", name, tpa, spa);
+	} else if (op == 2 || op == 4) {
+		put(l, "%s reply %s is-at ", name, spa);
+		put_mac(l, b->p + 8);
+	} else {
+		put(l, "%s op %u %s > %s", name, op, spa, tpa);
+	}
 }
 
 /* Network layer by ethertype; returns false when the type is not decoded. */
