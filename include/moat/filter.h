@@ -21,7 +21,6 @@ enum {
 	MOAT_DLT_NULL = 0,         /* BSD loopback: 4-byte family in host byte order */
 	MOAT_DLT_EN10MB = 1,       /* Ethernet (and 802.1Q / MPLS inside it) */
 	MOAT_DLT_RAW = 12,         /* raw IPv4 or IPv6, version nibble decides */
-	MOAT_DLT_RAW_ALT = 14,     /* OpenBSD's DLT_RAW number */
 	MOAT_DLT_LOOP = 108,       /* OpenBSD loopback: 4-byte family, network order */
 	MOAT_DLT_LINKTYPE_RAW = 101, /* LINKTYPE_RAW as savefiles store it */
 	MOAT_DLT_LINUX_SLL = 113,  /* Linux cooked capture v1 (16-byte header) */
@@ -30,13 +29,16 @@ enum {
 	MOAT_DLT_LINUX_SLL2 = 276, /* Linux cooked capture v2 (20-byte header) */
 };
 
+#define MOAT_FILTER_NETMASK_UNKNOWN 0xffffffffu
+
 struct moat_filter_opts {
 	size_t sz;         /* sizeof(struct moat_filter_opts) (use MOAT_OPTS) */
 	int linktype;      /* a MOAT_DLT_* number; 0 means DLT_NULL, so set it */
 	uint32_t snaplen;  /* the accept return value and the capture length bound;
 			    * 0 means 262144 as in libpcap */
-	uint32_t netmask;  /* host-order IPv4 netmask for `ip broadcast`; 0 = unknown
-			    * (then `ip broadcast` is an error, as in libpcap) */
+	uint32_t netmask;  /* host-order IPv4 netmask for `ip broadcast`, as
+			    * pcap_compile() takes it; MOAT_FILTER_NETMASK_UNKNOWN
+			    * makes `ip broadcast` an error, as in libpcap */
 	bool optimize;     /* run the IR optimizer (libpcap's -O is off) */
 };
 
@@ -44,7 +46,7 @@ struct moat_filter;
 
 /*
  * Compiles `expr` (NULL or "" is the empty filter, which accepts every
- * packet).  opts may be NULL (Ethernet, snaplen 262144, optimized).
+ * packet).  opts may be NULL (Ethernet, snaplen 262144, netmask unknown, optimized).
  * Host, network, port and protocol names are resolved like libpcap does:
  * getaddrinfo(3), getnetbyname(3), getservbyname(3), getprotobyname(3)
  * and ether_hostton(3), so name-based filters depend on the system's
@@ -52,8 +54,8 @@ struct moat_filter;
  *
  * Errors: NULL with err->errnum EINVAL and err->col the 1-based column of
  * the offending token in expr (0 when the error is about the whole
- * expression, e.g. "expression rejects all packets" is never reported:
- * such filters compile to `ret #0`); ENOTSUP for parts of the language
+ * expression: with optimize set, a filter that can only reject fails with
+ * "expression rejects all packets", as in libpcap); ENOTSUP for parts of the language
  * moat does not implement; ENOMEM.  Messages follow libpcap's wording
  * ("syntax error", "unknown host 'foo'", "illegal qualifier of 'port'").
  * Free the result with moat_filter_free().

@@ -1,0 +1,254 @@
+/*
+ * Link-layer knowledge: where each supported link type keeps its protocol
+ * field and payload, how "this frame carries protocol P" is tested
+ * (including Ethernet's 802.2 LLC/SNAP encodings for values <= 1500),
+ * Ethernet addresses, broadcast and multicast, 802.1Q tags and MPLS
+ * labels (which move every later offset, as in libpcap), and the
+ * direction fields of Linux cooked captures.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "compile/filter/filter_internal.h"
+
+#define ETHERMTU 1500
+#define ETHERTYPE_IP 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_MPLS 0x8847
+#define ETHERTYPE_ATALK 0x809b
+#define ETHERTYPE_AARP 0x80f3
+#define ETHERTYPE_IPX 0x8137
+
+void *fc_fail(struct fc *fc, int errnum, const char *fmt, ...)
+{
+	if (fc->failed)
+		return NULL;
+	va_list ap;
+	char msg[512];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fc->failed = -errnum;
+	moat_error_at(fc->err, errnum, NULL, 0, fc->col, "%s", msg);
+	return NULL;
+}
+
+int flt_link_init(struct fc *fc)
+{
+	switch (fc->linktype) {
+	case MOAT_DLT_EN10MB: fc->off_linktype = 12; fc->off_linkpl = 14; break;
+	case MOAT_DLT_LINUX_SLL: fc->off_linktype = 14; fc->off_linkpl = 16; break;
+	case MOAT_DLT_LINUX_SLL2: fc->off_linktype = 0; fc->off_linkpl = 20; break;
+	case MOAT_DLT_NULL: case MOAT_DLT_LOOP: fc->off_linktype = 0; fc->off_linkpl = 4; break;
+	case MOAT_DLT_RAW: case MOAT_DLT_LINKTYPE_RAW: case MOAT_DLT_IPV4: case MOAT_DLT_IPV6:
+		fc->off_linktype = NO_OFF;
+		fc->off_linkpl = 0;
+		break;
+	default:
+		fc_fail(fc, ENOTSUP, "link type %d is not supported by moat", fc->linktype);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static struct ir_pred *cmp(struct fc *fc, uint32_t off, unsigned size, uint32_t k)
+{
+	return ir_atom_k(fc->ir, ir_load(fc->ir, size, off, NULL), IR_JEQ, k);
+}
+
+static struct ir_pred *mcmp(struct fc *fc, uint32_t off, unsigned size, uint32_t k,
+			    uint32_t mask)
+{
+	struct ir_val *v = ir_load(fc->ir, size, off, NULL);
+	return ir_atom_k(fc->ir, ir_bin(fc->ir, IR_AND, v, ir_const(fc->ir, mask)), IR_JEQ, k);
+}
+
+/* 802.3 frame (length field <= 1500) at the ethertype offset. */
+static struct ir_pred *is_llc(struct fc *fc)
+{
+	return ir_not(fc->ir, ir_atom_k(fc->ir, ir_load(fc->ir, 2, fc->off_linktype, NULL),
+					IR_JGT, ETHERMTU));
+}
+
+/* SNAP header with OUI and type after the 802.3 length field. */
+static struct ir_pred *snap(struct fc *fc, uint32_t oui, uint32_t type)
+{
+	uint32_t o = fc->off_linktype + 2;
+	return ir_and(fc->ir, cmp(fc, o, 4, 0xaaaa0300u | (oui >> 16)),
+		      cmp(fc, o + 4, 4, (oui & 0xffff) << 16 | type));
+}
+
+static struct ir_pred *ether_linktype(struct fc *fc, uint32_t proto)
+{
+	struct ir *ir = fc->ir;
+	uint32_t lt = fc->off_linktype;
+	struct ir_pred *r;
+	switch ((int)proto) {
+	case 0xfe: case 0x06: case 0xf0: /* ISO, IP and NetBEUI SAPs: DSAP and SSAP */
+		return ir_and(ir, is_llc(fc), cmp(fc, lt + 2, 2, proto << 8 | proto));
+	case 0xe0: /* IPX: Ethernet II, SNAP, 802.2 SAP or raw 802.3 */
+		r = ir_or(ir, snap(fc, 0, ETHERTYPE_IPX),
+			  ir_or(ir, cmp(fc, lt + 2, 1, 0xe0), cmp(fc, lt + 2, 2, 0xffff)));
+		return ir_or(ir, cmp(fc, lt, 2, ETHERTYPE_IPX), ir_and(ir, is_llc(fc), r));
+	case ETHERTYPE_ATALK:
+		return ir_or(ir, cmp(fc, lt, 2, proto),
+			     ir_and(ir, is_llc(fc), snap(fc, 0x080007, proto)));
+	case ETHERTYPE_AARP:
+		return ir_or(ir, cmp(fc, lt, 2, proto), ir_and(ir, is_llc(fc), snap(fc, 0, proto)));
+	default:
+		if (proto <= ETHERMTU)
+			return ir_and(ir, is_llc(fc), cmp(fc, lt + 2, 1, proto));
+		return cmp(fc, lt, 2, proto);
+	}
+}
+
+static struct ir_pred *version_is(struct fc *fc, uint32_t v)
+{
+	return mcmp(fc, fc->off_linkpl + fc->off_nl, 1, v << 4, 0xf0);
+}
+
+/* BSD loopback family values for IPv6 differ by OS; libpcap accepts all. */
+static struct ir_pred *loop_family(struct fc *fc, uint32_t af)
+{
+	if (fc->linktype == MOAT_DLT_NULL) /* host byte order, little-endian here */
+		af = __builtin_bswap32(af);
+	return cmp(fc, 0, 4, af);
+}
+
+struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype)
+{
+	struct ir *ir = fc->ir;
+	if (fc->label_depth > 0) {
+		if (ethertype == ETHERTYPE_IP)
+			return version_is(fc, 4);
+		if (ethertype == ETHERTYPE_IPV6)
+			return version_is(fc, 6);
+		return fc_fail(fc, EINVAL, "unsupported protocol over mpls");
+	}
+	switch (fc->linktype) {
+	case MOAT_DLT_EN10MB: return ether_linktype(fc, ethertype);
+	case MOAT_DLT_LINUX_SLL: case MOAT_DLT_LINUX_SLL2:
+		if (ethertype <= ETHERMTU)
+			return fc_fail(fc, ENOTSUP,
+				       "802.2 protocols on Linux cooked captures are not supported by moat");
+		return cmp(fc, fc->off_linktype, 2, ethertype);
+	case MOAT_DLT_RAW: case MOAT_DLT_LINKTYPE_RAW:
+		if (ethertype == ETHERTYPE_IP)
+			return version_is(fc, 4);
+		if (ethertype == ETHERTYPE_IPV6)
+			return version_is(fc, 6);
+		return ir_false(ir);
+	case MOAT_DLT_IPV4: return ethertype == ETHERTYPE_IP ? ir_true(ir) : ir_false(ir);
+	case MOAT_DLT_IPV6: return ethertype == ETHERTYPE_IPV6 ? ir_true(ir) : ir_false(ir);
+	case MOAT_DLT_NULL: case MOAT_DLT_LOOP:
+		if (ethertype == ETHERTYPE_IP)
+			return loop_family(fc, 2);
+		if (ethertype == ETHERTYPE_IPV6)
+			return ir_or(ir, loop_family(fc, 24),
+				     ir_or(ir, loop_family(fc, 28), loop_family(fc, 30)));
+		return ir_false(ir);
+	default: return fc_fail(fc, ENOTSUP, "link type not supported");
+	}
+}
+
+static bool is_ether(const struct fc *fc)
+{
+	return fc->linktype == MOAT_DLT_EN10MB;
+}
+
+struct ir_pred *gen_link_broadcast(struct fc *fc)
+{
+	if (!is_ether(fc))
+		return fc_fail(fc, EINVAL, "not a broadcast link");
+	return ir_and(fc->ir, cmp(fc, 2, 4, 0xffffffffu), cmp(fc, 0, 2, 0xffff));
+}
+
+struct ir_pred *gen_link_multicast(struct fc *fc)
+{
+	if (!is_ether(fc))
+		return fc_fail(fc, EINVAL,
+			       "link-layer multicast filters supported only on ethernet/FDDI/"
+			       "token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+	return ir_atom_k(fc->ir, ir_load(fc->ir, 1, 0, NULL), IR_JSET, 1);
+}
+
+static struct ir_pred *mac_at(struct fc *fc, uint32_t off, const uint8_t m[6])
+{
+	uint32_t lo = (uint32_t)m[2] << 24 | (uint32_t)m[3] << 16 | (uint32_t)m[4] << 8 | m[5];
+	return ir_and(fc->ir, cmp(fc, off + 2, 4, lo), cmp(fc, off, 2, (uint32_t)m[0] << 8 | m[1]));
+}
+
+struct ir_pred *gen_ehost(struct fc *fc, const uint8_t mac[6], enum q_dir dir)
+{
+	if (!is_ether(fc))
+		return fc_fail(fc, EINVAL,
+			       "ethernet addresses supported only on ethernet/FDDI/token ring/"
+			       "802.11/ATM LANE/Fibre Channel");
+	switch ((int)dir) {
+	case QD_SRC: return mac_at(fc, 6, mac);
+	case QD_DST: return mac_at(fc, 0, mac);
+	case QD_AND: return ir_and(fc->ir, mac_at(fc, 6, mac), mac_at(fc, 0, mac));
+	case QD_DEFAULT: case QD_OR: break;
+	}
+	return ir_or(fc->ir, mac_at(fc, 6, mac), mac_at(fc, 0, mac));
+}
+
+struct ir_pred *gen_vlan(struct fc *fc, uint32_t id, bool has_id)
+{
+	struct ir *ir = fc->ir;
+	if (fc->label_depth > 0)
+		return fc_fail(fc, EINVAL, "no VLAN match after MPLS");
+	if (!is_ether(fc))
+		return fc_fail(fc, EINVAL, "no VLAN support for this link type");
+	if (has_id && id > 4095)
+		return fc_fail(fc, EINVAL, "VLAN tag %u greater than maximum 4095", id);
+	uint32_t lt = fc->off_linktype;
+	struct ir_pred *r = ir_or(ir, cmp(fc, lt, 2, 0x8100),
+				  ir_or(ir, cmp(fc, lt, 2, 0x88a8), cmp(fc, lt, 2, 0x9100)));
+	if (has_id)
+		r = ir_and(ir, r, mcmp(fc, lt + 2, 2, id, 0x0fff));
+	fc->off_linktype += 4;
+	fc->off_linkpl += 4;
+	fc->vlan_seen = true;
+	return r;
+}
+
+struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
+{
+	struct ir *ir = fc->ir;
+	struct ir_pred *r;
+	if (fc->label_depth > 0) /* the previous label must not be the bottom of the stack */
+		r = mcmp(fc, fc->off_linkpl + fc->off_nl - 2, 1, 0, 0x01);
+	else if (fc->linktype == MOAT_DLT_EN10MB || fc->linktype == MOAT_DLT_LINUX_SLL ||
+		 fc->linktype == MOAT_DLT_LINUX_SLL2)
+		r = gen_linktype(fc, ETHERTYPE_MPLS);
+	else
+		return fc_fail(fc, EINVAL, "no MPLS support for this link type");
+	if (has_label && label > 1048575)
+		return fc_fail(fc, EINVAL, "MPLS label %u greater than maximum 1048575", label);
+	if (has_label)
+		r = ir_and(ir, r, mcmp(fc, fc->off_linkpl + fc->off_nl, 4, label << 12, 0xfffff000u));
+	fc->off_nl += 4;
+	fc->label_depth++;
+	return r;
+}
+
+struct ir_pred *gen_inbound(struct fc *fc, bool outbound)
+{
+	struct ir_pred *out;
+	if (fc->linktype == MOAT_DLT_LINUX_SLL)
+		out = cmp(fc, 0, 2, 4); /* LINUX_SLL_OUTGOING */
+	else if (fc->linktype == MOAT_DLT_LINUX_SLL2)
+		out = cmp(fc, 10, 1, 4);
+	else
+		return fc_fail(fc, EINVAL, "inbound/outbound not supported on this link type");
+	return outbound ? out : ir_not(fc->ir, out);
+}
+
+struct ir_pred *gen_ifindex(struct fc *fc, uint32_t idx)
+{
+	if (fc->linktype != MOAT_DLT_LINUX_SLL2)
+		return fc_fail(fc, EINVAL, "ifindex not supported on this link type");
+	return cmp(fc, 4, 4, idx);
+}
