@@ -20,6 +20,8 @@ static const char bpf_usage[] =
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
+	{ "filter", "print the packets a tcpdump filter expression matches (capture or live)",
+	  cmd_filter_usage, cmd_filter, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
