@@ -329,6 +329,15 @@ static void summary(const struct filter_run *r)
 		r->read == 1 ? "" : "s", (unsigned long long)r->matched);
 }
 
+/* libpcap's open errors often start with the path already. */
+static int open_error(const char *name, const char *path, const char *ebuf)
+{
+	size_t n = strlen(path);
+	if (!strncmp(ebuf, path, n) && !strncmp(ebuf + n, ": ", 2))
+		ebuf += n + 2;
+	return cli_fail("filter", "%s: %s", name, ebuf);
+}
+
 static int run_offline(struct filter_run *r)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -336,7 +345,7 @@ static int run_offline(struct filter_run *r)
 	r->pcap = pcap_open_offline_with_tstamp_precision(r->a->rfile, PCAP_TSTAMP_PRECISION_MICRO,
 							  ebuf);
 	if (!r->pcap)
-		return cli_fail("filter", "%s: %s", r->src, ebuf);
+		return open_error(r->src, r->a->rfile, ebuf);
 	if (r->a->dump)
 		return run_dump(r, r->pcap);
 	r->dlt = pcap_datalink(r->pcap);
@@ -393,7 +402,7 @@ static int open_live(struct filter_run *r)
 	r->src = r->a->iface;
 	r->pcap = pcap_create(r->a->iface, ebuf);
 	if (!r->pcap)
-		return cli_fail("filter", "%s: %s", r->src, ebuf);
+		return open_error(r->src, r->src, ebuf);
 	pcap_set_snaplen(r->pcap, 262144);
 	pcap_set_immediate_mode(r->pcap, 1);
 	pcap_set_timeout(r->pcap, 100);

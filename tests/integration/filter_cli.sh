@@ -123,15 +123,10 @@ head -c $(($(stat -c %s "$src") - 10)) "$src" >"$tmp/trunc.pcap"
 	pass "truncated capture: 38 packets reported, then an error naming the file" ||
 	fail "truncated capture: exit $st, $(wc -l <"$tmp/out") lines, $(tr '\n' '|' <"$tmp/err")"
 # a record header claiming a huge capture length after two good packets
-python3 - "$src" "$tmp/corrupt.pcap" <<'PY'
-import struct, sys
-d = bytearray(open(sys.argv[1], 'rb').read())
-off = 24
-for _ in range(2):
-    off += 16 + struct.unpack_from('<I', d, off + 8)[0]
-struct.pack_into('<I', d, off + 8, 0x7fffffff)
-open(sys.argv[2], 'wb').write(d)
-PY
+off=24
+for _ in 1 2; do off=$((off + 16 + $(od -An -tu4 -j $((off + 8)) -N4 "$src" | tr -d ' '))); done
+cp "$src" "$tmp/corrupt.pcap"
+printf '\xff\xff\xff\x7f' | dd of="$tmp/corrupt.pcap" bs=1 seek=$((off + 8)) conv=notrunc status=none
 "$MOAT" filter -r "$tmp/corrupt.pcap" '' >"$tmp/out" 2>"$tmp/err"; st=$?
 [ $st = 1 ] && [ "$(wc -l <"$tmp/out")" = 2 ] && grep -q "^moat: filter: $tmp/corrupt.pcap: packet 3: " "$tmp/err" &&
 	pass "corrupt record: the packets before it, then the error" || fail "corrupt record: exit $st, $(tr '\n' '|' <"$tmp/err")"
