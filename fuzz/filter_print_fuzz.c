@@ -3,8 +3,9 @@
  * bytes: the first byte picks the link type, the second says how many
  * bytes the wire length adds; the rest is the captured packet.  The line
  * must come out whole and NUL-terminated at any buffer size, and the
- * length fp_format reports must be the line's; ASan catches any read
- * outside the packet.  The decoder lives in the CLI, so it is compiled in.
+ * length fp_format reports must be the line's; the JSON rendering must be
+ * one balanced object; ASan catches any read outside the packet.  The
+ * decoder lives in the CLI, so it is compiled in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m != n || strlen(small) != (n < sizeof(small) ? n : sizeof(small) - 1) ||
 	    strncmp(small, big, strlen(small)))
 		abort();
+	struct sbuf b = { 0 };
+	struct json j = { .out = &b };
+	fp_json(&j, &p);
+	const char *js = sbuf_str(&b);
+	if (!b.oom && (js[0] != '{' || js[b.len - 1] != '}' || j.depth != 0))
+		abort();
+	sbuf_release(&b);
 	free(pkt);
 	return 0;
 }

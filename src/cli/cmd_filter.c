@@ -14,10 +14,11 @@
 #include "cli/cli.h"
 #include "cli/filter_print.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/sbuf.h"
 
 const char cmd_filter_usage[] =
-	"usage: moat filter [-r FILE | -i IFACE] [-w OUT] [-c N] [-q] [-y LINKTYPE]\n"
+	"usage: moat filter [-r FILE | -i IFACE] [-w OUT] [-c N] [-q] [--json] [-y LINKTYPE]\n"
 	"                   [-d | -dd | -ddd] [--ebpf] [--] EXPRESSION...\n"
 	"\n"
 	"Compile a tcpdump filter expression (pcap-filter(7)) with moat's compiler and\n"
@@ -43,6 +44,10 @@ const char cmd_filter_usage[] =
 	"                stdout) instead of printing them\n"
 	"  -c N          stop after N matching packets\n"
 	"  -q            print no packet lines, only the summary\n"
+	"  --json        one JSON object per matching packet instead of the line:\n"
+	"                {\"time\",\"ts\",\"len\",\"caplen\",\"vlan\":[..],\"proto\",\"proto_num\",\n"
+	"                \"src\",\"dst\",\"sport\",\"dport\",\"icmp_type\",\"icmp_code\",\"arp_op\",\n"
+	"                \"is_at\",\"frag\",\"truncated\"} (fields a packet lacks are left out)\n"
 	"  -y LINKTYPE   the link type to compile for when there is no capture (-d):\n"
 	"                EN10MB (default), RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP, IPV4, IPV6\n"
 	"  -d            print the classic program as 'tcpdump -d' does and exit;\n"
@@ -65,7 +70,7 @@ static const struct cli_cmd filter_cmd = { "filter", NULL, cmd_filter_usage, NUL
 struct filter_args {
 	const char *rfile, *iface, *wfile, *linktype;
 	uint64_t count; /* 0: no limit */
-	bool quiet, ebpf;
+	bool quiet, ebpf, json;
 	int dump;       /* number of -d */
 	char *expr;     /* the joined words, malloc'd */
 };
@@ -84,7 +89,6 @@ struct filter_run {
 	uint32_t snaplen;
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
-	int nsec;
 	uint64_t read, matched;
 };
 
@@ -94,6 +98,7 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 {
 	static const struct option longopts[] = {
 		{ "ebpf", no_argument, NULL, 'E' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -108,6 +113,7 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 		case 'q': a->quiet = true; break;
 		case 'd': a->dump++; break;
 		case 'E': a->ebpf = true; break;
+		case 'J': a->json = true; break;
 		case 'c':
 			if (!cli_parse_u64(optarg, UINT64_MAX, &a->count) || !a->count)
 				return cli_usage(&filter_cmd, "-c wants a packet count above 0, not '%s'",
@@ -125,6 +131,8 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 		return cli_usage(&filter_cmd, "at most -ddd");
 	if (a->ebpf && !a->dump)
 		return cli_usage(&filter_cmd, "--ebpf only changes what -d prints");
+	if (a->json && (a->dump || a->wfile || a->quiet))
+		return cli_usage(&filter_cmd, "--json is for packet lines, not with -d, -w or -q");
 	if (!a->dump && !a->rfile && !a->iface)
 		return cli_usage(&filter_cmd, "nothing to filter: give -r FILE or -i IFACE (or -d)");
 	if (a->linktype && (a->rfile || a->iface))
@@ -290,8 +298,16 @@ static void emit_match(struct filter_run *r, const struct pcap_pkthdr *h, const 
 	if (r->a->quiet)
 		return;
 	char line[512];
-	struct fp_packet fp = { .dlt = r->dlt, .ts = h->ts, .nsec = r->nsec, .data = data,
-				.caplen = h->caplen, .wirelen = h->len };
+	struct fp_packet fp = { .dlt = r->dlt, .ts = h->ts, .data = data, .caplen = h->caplen,
+				.wirelen = h->len };
+	if (r->a->json) {
+		struct sbuf b = { 0 };
+		struct json j = { .out = &b };
+		fp_json(&j, &fp);
+		puts(sbuf_str(&b));
+		sbuf_release(&b);
+		return;
+	}
 	fp_format(line, sizeof(line), &fp);
 	puts(line);
 }

@@ -55,6 +55,16 @@ for c in "HSRP_failover.pcap|udp port 1985" "bgp-4byte-asn.pcap|tcp port 179 and
 		fail "'$e' on $file: moat '$got' ($lines lines), libpcap '$want'"
 done
 
+# --- --json: one object per packet ----------------------------------------------
+"$MOAT" filter --json -r "$f" tcp >"$tmp/json" 2>/dev/null
+[ "$(wc -l <"$tmp/json")" = 6 ] && [ "$(grep -c '^{.*}$' "$tmp/json")" = 6 ] &&
+	head -1 "$tmp/json" | grep -q '"time":"06:26:07.794026","ts":"1658816767.794026","len":74,"caplen":74,"proto":"TCP","proto_num":6,"src":"31.133.146.248","dst":"66.228.43.12","sport":16433,"dport":80}' &&
+	pass "--json: one object per matching packet with the decoded fields" || fail "--json: $(head -1 "$tmp/json")"
+out=$("$MOAT" filter --json -r "$P/802.1ad_QinQ.pcap" -c 1 vlan 2>/dev/null)
+grep -q '"vlan":\[200,2001\],"proto":"ARP".*"arp_op":"who-has"' <<<"$out" && pass "--json: VLAN tags as an array, ARP operation" ||
+	fail "--json QinQ: $out"
+must_fail 2 "--json with -w" "$MOAT" filter --json -w "$tmp/x.pcap" -r "$f" tcp
+
 # --- -c and -q ---------------------------------------------------------------
 n=$("$MOAT" filter -c 2 -r "$P/HSRP_failover.pcap" udp 2>"$tmp/err" | wc -l)
 [ "$n" = 2 ] && grep -q ', 2 matched$' "$tmp/err" && pass "-c 2 stops after two matches" || fail "-c 2: $n lines, $(cat "$tmp/err")"
