@@ -389,7 +389,7 @@ struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
 struct ir_pred *gen_net_mask(struct fc *fc, const struct tok *addr, const struct tok *mtok,
 			     int bits, struct qual q)
 {
-	if (q.type != QT_NET && q.type != QT_DEFAULT)
+	if (q.type != QT_NET && q.type != QT_DEFAULT && (q.type != QT_HOST || addr->kind != T_HID6))
 		return fc_fail(fc, EINVAL, "mask syntax for networks only");
 	q.type = QT_NET;
 	if (addr->kind == T_HID6) {
@@ -411,8 +411,9 @@ struct ir_pred *gen_net_mask(struct fc *fc, const struct tok *addr, const struct
 		return fc_fail(fc, EINVAL, "invalid IPv4 address '%s'", addr->text);
 	v <<= 32 - vbits;
 	if (mtok) {
-		if (!atoin(mtok->text, &mask, &mbits) || mbits != 32)
+		if (!atoin(mtok->text, &mask, &mbits))
 			return fc_fail(fc, EINVAL, "invalid IPv4 netmask '%s'", mtok->text);
+		mask <<= 32 - mbits;
 		if (v & ~mask)
 			return fc_fail(fc, EINVAL, "non-network bits set in \"%s mask %s\"",
 				       addr->text, mtok->text);
@@ -556,7 +557,7 @@ struct arth gen_load(struct fc *fc, enum q_proto p, struct arth idx, unsigned si
 	struct ir_pred *g;
 	switch ((int)p) {
 	case QP_LINK: base = 0; g = NULL; break;
-	case QP_IP: case QP_ARP: case QP_RARP: case QP_ATALK: case QP_AARP: case QP_DECNET:
+	case QP_IP: case QP_ARP: case QP_RARP: case QP_ATALK: case QP_DECNET:
 	case QP_SCA: case QP_LAT: case QP_MOPRC: case QP_MOPDL: case QP_IPV6:
 		base = nl;
 		g = gen_proto_abbrev(fc, p);
@@ -576,7 +577,7 @@ struct arth gen_load(struct fc *fc, enum q_proto p, struct arth idx, unsigned si
 		g = ir_and(ir, gen_linktype(fc, ETHERTYPE_IPV6), cmp_nl(fc, 6, 1, 58));
 		break;
 	default:
-		fc_fail(fc, EINVAL, "'%s' is not a valid protocol for indexing", flt_proto_name(p));
+		fc_fail(fc, EINVAL, "'%s' does not support the index operation", flt_proto_name(p));
 		return r;
 	}
 	if (fc->failed)

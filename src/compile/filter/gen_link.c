@@ -34,6 +34,21 @@ void *fc_fail(struct fc *fc, int errnum, const char *fmt, ...)
 	return NULL;
 }
 
+static const char *dlt_name(int dlt)
+{
+	switch (dlt) {
+	case MOAT_DLT_NULL: return "DLT_NULL";
+	case MOAT_DLT_EN10MB: return "DLT_EN10MB";
+	case MOAT_DLT_RAW: case MOAT_DLT_LINKTYPE_RAW: return "DLT_RAW";
+	case MOAT_DLT_LOOP: return "DLT_LOOP";
+	case MOAT_DLT_LINUX_SLL: return "DLT_LINUX_SLL";
+	case MOAT_DLT_LINUX_SLL2: return "DLT_LINUX_SLL2";
+	case MOAT_DLT_IPV4: return "DLT_IPV4";
+	case MOAT_DLT_IPV6: return "DLT_IPV6";
+	default: return "this link type";
+	}
+}
+
 int flt_link_init(struct fc *fc)
 {
 	switch (fc->linktype) {
@@ -108,7 +123,8 @@ static struct ir_pred *version_is(struct fc *fc, uint32_t v)
 	return mcmp(fc, fc->off_linkpl + fc->off_nl, 1, v << 4, 0xf0);
 }
 
-/* BSD loopback family values for IPv6 differ by OS; libpcap accepts all. */
+/* The family field holds the capturing host's AF_ value; like libpcap
+ * on Linux, moat compares with Linux's (AF_INET 2, AF_INET6 10). */
 static struct ir_pred *loop_family(struct fc *fc, uint32_t af)
 {
 	if (fc->linktype == MOAT_DLT_NULL) /* host byte order, little-endian here */
@@ -145,8 +161,7 @@ struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype)
 		if (ethertype == ETHERTYPE_IP)
 			return loop_family(fc, 2);
 		if (ethertype == ETHERTYPE_IPV6)
-			return ir_or(ir, loop_family(fc, 24),
-				     ir_or(ir, loop_family(fc, 28), loop_family(fc, 30)));
+			return loop_family(fc, 10);
 		return ir_false(ir);
 	default: return fc_fail(fc, ENOTSUP, "link type not supported");
 	}
@@ -220,11 +235,10 @@ struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
 	struct ir_pred *r;
 	if (fc->label_depth > 0) /* the previous label must not be the bottom of the stack */
 		r = mcmp(fc, fc->off_linkpl + fc->off_nl - 2, 1, 0, 0x01);
-	else if (fc->linktype == MOAT_DLT_EN10MB || fc->linktype == MOAT_DLT_LINUX_SLL ||
-		 fc->linktype == MOAT_DLT_LINUX_SLL2)
+	else if (fc->linktype == MOAT_DLT_EN10MB)
 		r = gen_linktype(fc, ETHERTYPE_MPLS);
 	else
-		return fc_fail(fc, EINVAL, "no MPLS support for this link type");
+		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", dlt_name(fc->linktype));
 	if (has_label && label > 1048575)
 		return fc_fail(fc, EINVAL, "MPLS label %u greater than maximum 1048575", label);
 	if (has_label)

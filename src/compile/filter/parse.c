@@ -131,8 +131,9 @@ static struct arth arith_primary(struct parser *p)
 		struct arth a = arith(p, 0);
 		if (!a.v)
 			return a;
-		if (next(p)->kind != T_RPAREN)
-			return syntax(p, peek(p, 0)), fail_arth();
+		const struct tok *c = next(p);
+		if (c->kind != T_RPAREN)
+			return syntax(p, c), fail_arth();
 		return a;
 	}
 	if (is_word(t, "len") || is_word(t, "length"))
@@ -159,8 +160,9 @@ static struct arth arith_primary(struct parser *p)
 		}
 		size = sz->num;
 	}
-	if (next(p)->kind != T_RBRACK)
-		return syntax(p, &p->t[p->i - 1]), fail_arth();
+	const struct tok *rb = next(p);
+	if (rb->kind != T_RBRACK)
+		return syntax(p, rb), fail_arth();
 	fc->col = t->col;
 	return gen_load(fc, proto, idx, size);
 }
@@ -284,8 +286,9 @@ static struct ir_pred *id(struct parser *p, struct qual q)
 	switch ((int)t->kind) {
 	case T_LPAREN: {
 		struct ir_pred *r = id_list(p, q);
-		if (r && next(p)->kind != T_RPAREN)
-			return syntax(p, &p->t[p->i - 1]);
+		const struct tok *c = r ? next(p) : NULL;
+		if (c && c->kind != T_RPAREN)
+			return syntax(p, c);
 		return r;
 	}
 	case T_NUM: return gen_ncode(fc, t, q);
@@ -449,8 +452,9 @@ static struct ir_pred *rterm(struct parser *p)
 	fc->col = t->col;
 	if (t->kind == T_LPAREN) {
 		r = expr(p);
-		if (r && next(p)->kind != T_RPAREN)
-			return syntax(p, &p->t[p->i - 1]);
+		const struct tok *c = r ? next(p) : NULL;
+		if (c && c->kind != T_RPAREN)
+			return syntax(p, c);
 		return r;
 	}
 	if (t->kind != T_ID || t->escaped) {
