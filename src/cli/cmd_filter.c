@@ -30,7 +30,8 @@ const char cmd_filter_usage[] =
 	"(UTC time, VLAN tags, protocol, source > destination with ports, length on\n"
 	"the wire, and 'cap N' when fewer bytes were captured).  The words of the\n"
 	"expression are joined with spaces, as tcpdump does.  At the end a summary goes\n"
-	"to stderr: 'N packets read, M matched'.\n"
+	"to stderr: 'N packets read, M matched' (live: also 'kernel: N packets passed\n"
+	"the filter, D dropped', the socket's statistics).\n"
 	"\n"
 	"  -r FILE       read a pcap or pcapng capture ('-' for stdin) through libpcap;\n"
 	"                each packet runs through moat's eBPF program compiled to x86-64\n"
@@ -477,7 +478,13 @@ static int run_live(struct filter_run *r)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	live_handle = NULL;
+	struct pcap_stat ps;
+	bool have_stats = pcap_stats(r->pcap, &ps) == 0;
 	summary(r);
+	/* on Linux ps_recv counts what passed the socket filter: moat's program */
+	if (have_stats)
+		fprintf(stderr, "kernel: %u packet%s passed the filter, %u dropped\n", ps.ps_recv,
+			ps.ps_recv == 1 ? "" : "s", ps.ps_drop);
 	if (st == PCAP_ERROR)
 		return cli_fail("filter", "%s: %s", r->src, pcap_geterr(r->pcap));
 	return EXIT_OK;

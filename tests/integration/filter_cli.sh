@@ -161,6 +161,8 @@ live_test() {
 		sleep 0.1
 	done
 	sleep 0.3
+	# the classic program the kernel holds on moat's packet socket (sock_diag)
+	ip netns exec "$ns_b" ss -0 -b >"$tmp/ss" 2>&1
 	# first traffic the filter must drop in the kernel, then three matches
 	ip netns exec "$ns_a" bash -c 'for p in 8888 9998 53 8888 10000; do echo drop >/dev/udp/10.213.7.2/$p; done
 		ping -c 2 -i 0.2 -q 10.213.7.2 >/dev/null
@@ -176,8 +178,13 @@ else
 	n=$(grep -c ' UDP 10.213.7.1:[0-9]* > 10.213.7.2:9999 len ' "$tmp/live")
 	[ $st = 0 ] && [ "$n" = 3 ] && [ "$(wc -l <"$tmp/live")" = 3 ] && pass "live: the three matching packets, nothing else" ||
 		fail "live: exit $st, $(tr '\n' '|' <"$tmp/live") $(tr '\n' '|' <"$tmp/live.err")"
+	want=$("$MOAT" filter -ddd 'udp dst port 9999' | awk 'NR > 1 { printf "0x%02x %d %d %d, ", $1, $2, $3, $4 }')
+	got=$(sed -n 's/^[[:space:]]*bpf filter ([0-9]*): *//p' "$tmp/ss" | head -1)
+	[ -n "$got" ] && [ "$got" = "${want% }" ] && pass "live: the kernel holds moat's classic program on the socket ($(wc -w <<<"$got") words, ss -0 -b)" ||
+		fail "live: kernel filter '$got', moat's '$want'"
 	grep -q '^3 packets read, 3 matched$' "$tmp/live.err" &&
-		pass "live: only matching packets left the kernel (read = matched = 3 after 7 others)" ||
+		grep -q '^kernel: 3 packets passed the filter, 0 dropped$' "$tmp/live.err" &&
+		pass "live: only the matching packets passed the kernel's filter (3 of 10+ sent)" ||
 		fail "live summary: $(cat "$tmp/live.err")"
 fi
 done_testing
