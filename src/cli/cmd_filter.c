@@ -267,12 +267,19 @@ static int dump_ebpf(const struct moat_filter *f, int level)
 	return rc;
 }
 
-/* -d without a capture: compile for -y's link type (Ethernet by default). */
+/* The capture's snapshot length, as the compiler takes it (1..262144). */
+static uint32_t capture_snaplen(pcap_t *p)
+{
+	int snap = pcap_snapshot(p);
+	return snap > 0 && snap <= 262144 ? (uint32_t)snap : 262144;
+}
+
+/* -d: compile for the capture's link type, or -y's (Ethernet by default). */
 static int run_dump(struct filter_run *r, pcap_t *p)
 {
 	if (p) {
 		r->dlt = pcap_datalink(p);
-		r->snaplen = (uint32_t)pcap_snapshot(p);
+		r->snaplen = capture_snaplen(p);
 	} else if (r->a->linktype) {
 		struct moat_error err;
 		moat_error_clear(&err);
@@ -366,8 +373,7 @@ static int run_offline(struct filter_run *r)
 	if (r->a->dump)
 		return run_dump(r, r->pcap);
 	r->dlt = pcap_datalink(r->pcap);
-	int snap = pcap_snapshot(r->pcap);
-	r->snaplen = snap > 0 && snap <= 262144 ? (uint32_t)snap : 262144;
+	r->snaplen = capture_snaplen(r->pcap);
 	int rc = compile(r, r->a->expr, 0);
 	if (!rc)
 		rc = prepare_jit(r);
@@ -428,8 +434,7 @@ static int open_live(struct filter_run *r)
 		return cli_fail("filter", "%s: %s", r->src,
 				st == PCAP_ERROR ? pcap_geterr(r->pcap) : pcap_statustostr(st));
 	r->dlt = pcap_datalink(r->pcap);
-	int snap = pcap_snapshot(r->pcap);
-	r->snaplen = snap > 0 && snap <= 262144 ? (uint32_t)snap : 262144;
+	r->snaplen = capture_snaplen(r->pcap);
 	return EXIT_OK;
 }
 

@@ -200,6 +200,7 @@ struct stats {
 	unsigned moat_rejects;
 	unsigned known_diffs, known_fixed;
 	unsigned foreign, foreign_bad; /* rows for link types moat does not know */
+	unsigned cross_compiles, cross_verdict_diffs, cross_pairs, cross_pair_diffs;
 	int max_diag, diags[4]; /* per kind of difference */
 };
 
@@ -320,15 +321,20 @@ struct row_ctx {
 	struct moat_vm *vm;
 	struct stats *s;
 	struct known *known;
-	long known_row; /* the current row's index in the known list, or -1 */
-	bool row_differs;
+	const char *key; /* the row (or row@LINKTYPE) being compared */
+	int dlts[16];    /* link types of the captures that moat compiles for */
+	int ndlts;
 };
 
-/* Records a difference of the current row: a failure unless it is listed. */
+/* Records a difference of the current comparison: a failure unless its
+ * key is listed as known. */
 static bool difference(struct row_ctx *x)
 {
-	x->row_differs = true;
-	return x->known_row < 0;
+	long i = known_index(x->known, x->key);
+	if (i < 0)
+		return true;
+	x->known->seen[i] = true;
+	return false;
 }
 
 /* libpcap's program; when its optimizer finds the filter can never match
@@ -387,15 +393,17 @@ static void check_apply(struct row_ctx *x, char **f, const struct capture *cap, 
 }
 
 static void compare_packets(struct row_ctx *x, char **f, struct moat_side *m,
-			    const struct bpf_program *bp, int dlt, uint32_t snaplen)
+			    const struct bpf_program *bp, int dlt, uint32_t snaplen, bool cross)
 {
+	unsigned *pairs = cross ? &x->s->cross_pairs : &x->s->pairs;
+	unsigned *pair_diffs = cross ? &x->s->cross_pair_diffs : &x->s->pair_diffs;
 	struct moat_error err;
 	moat_error_clear(&err);
 	if (moat_side_jit(m, x->vm, &err) < 0) {
 		difference(x);
-		x->s->pair_diffs++;
-		diag(x->s, D_PACKETS, "%s '%s': moat's eBPF program does not run: %s", f[F_NAME], f[F_EXPR],
-		     err.msg);
+		(*pair_diffs)++;
+		diag(x->s, D_PACKETS, "%s '%s': moat's eBPF program does not run: %s", x->key,
+		     f[F_EXPR], err.msg);
 		return;
 	}
 	const struct capture *only = NULL;
@@ -411,12 +419,12 @@ static void compare_packets(struct row_ctx *x, char **f, struct moat_side *m,
 		bool *got = calloc(cap->n + 1, sizeof(bool));
 		long first = -1;
 		unsigned d = run_capture(m, bp, cap, snaplen, &x->s->engine_diffs, got, &first);
-		x->s->pairs++;
+		(*pairs)++;
 		x->s->packet_runs += cap->n;
 		if (d && difference(x)) {
-			x->s->pair_diffs++;
-			diag(x->s, D_PACKETS, "%s '%s' on %s: %u packet%s differ from libpcap (first: packet %ld)",
-			     f[F_NAME], f[F_EXPR], cap->name, d, d == 1 ? "" : "s", first + 1);
+			(*pair_diffs)++;
+			diag(x->s, D_PACKETS, "%s '%s' on %s: %u packet%s differ from libpcap (first: "
+			     "packet %ld)", x->key, f[F_EXPR], cap->name, d, d == 1 ? "" : "s", first + 1);
 		}
 		if (only)
 			check_apply(x, f, cap, got);
@@ -451,11 +459,52 @@ static void out_of_scope(struct row_ctx *x, char **f, int dlt)
 	moat_filter_free(mf);
 }
 
+/*
+ * An accepted expression compiled again for every other link type moat
+ * knows that has captures, and compared there too: the corpus writes most
+ * expressions for Ethernet only.  Keys in the known list: NAME@LINKTYPE.
+ */
+static void cross_links(struct row_ctx *x, char **f, int row_dlt, uint32_t mask)
+{
+	for (int i = 0; i < x->ndlts; i++) {
+		int dlt = x->dlts[i];
+		if (dlt == row_dlt)
+			continue;
+		char key[300];
+		const char *dname = pcap_datalink_val_to_name(dlt);
+		snprintf(key, sizeof(key), "%s@%s", f[F_NAME], dname ? dname : "?");
+		x->key = key;
+		struct bpf_program bp = { 0 };
+		char pmsg[PCAP_ERRBUF_SIZE] = "";
+		bool rejects_all;
+		bool pok = pcap_side(dlt, 262144, mask, f[F_EXPR], &bp, pmsg, sizeof(pmsg),
+				     &rejects_all, x->s);
+		struct moat_error err;
+		moat_error_clear(&err);
+		MOAT_OPTS(moat_filter_opts, o, .linktype = dlt, .optimize = true,
+			  .netmask = mask == PCAP_NETMASK_UNKNOWN ? 0 : mask);
+		struct moat_side m = { .f = moat_filter_compile(f[F_EXPR], &o, &err) };
+		bool mok = m.f != NULL;
+		x->s->cross_compiles++;
+		if (pok && mok)
+			compare_packets(x, f, &m, &bp, dlt, 262144, true);
+		else if (pok != mok && !(pok && rejects_all) && difference(x)) {
+			x->s->cross_verdict_diffs++;
+			diag(x->s, D_VERDICT, "%s '%s': libpcap %s%s%s, moat %s%s", key, f[F_EXPR],
+			     pok ? "accepts" : "rejects (", pok ? "" : pmsg, pok ? "" : ")",
+			     mok ? "accepts" : "rejects: ", mok ? "" : err.msg);
+		}
+		if (pok)
+			pcap_freecode(&bp);
+		moat_side_release(&m);
+	}
+	x->key = f[F_NAME];
+}
+
 static void check_row(struct row_ctx *x, char **f)
 {
 	struct stats *s = x->s;
-	x->known_row = known_index(x->known, f[F_NAME]);
-	x->row_differs = false;
+	x->key = f[F_NAME];
 	int dlt;
 	const struct capture *cap = NULL;
 	if (!strcmp(f[F_KIND], "apply")) {
@@ -478,7 +527,7 @@ static void check_row(struct row_ctx *x, char **f)
 	uint32_t mask = PCAP_NETMASK_UNKNOWN;
 	struct in_addr ia;
 	if (*f[F_NETMASK] && inet_pton(AF_INET, f[F_NETMASK], &ia) == 1)
-		mask = ia.s_addr; /* libpcap takes the netmask in network order */
+		mask = ntohl(ia.s_addr); /* host order, as libpcap's filtertest passes it */
 	const char *expr = f[F_EXPR];
 	struct bpf_program bp = { 0 };
 	char pmsg[PCAP_ERRBUF_SIZE] = "";
@@ -488,7 +537,7 @@ static void check_row(struct row_ctx *x, char **f)
 	struct moat_error err;
 	moat_error_clear(&err);
 	MOAT_OPTS(moat_filter_opts, o, .linktype = dlt, .snaplen = snaplen,
-		  .netmask = mask == PCAP_NETMASK_UNKNOWN ? 0 : ntohl(mask), .optimize = true);
+		  .netmask = mask == PCAP_NETMASK_UNKNOWN ? 0 : mask, .optimize = true);
 	struct moat_side m = { .f = moat_filter_compile(expr, &o, &err) };
 	bool mok = m.f != NULL;
 	if (!mok) {
@@ -518,23 +567,23 @@ static void check_row(struct row_ctx *x, char **f)
 		s->both_reject++;
 	} else {
 		s->both_accept++;
-		compare_packets(x, f, &m, &bp, dlt, snaplen);
+		compare_packets(x, f, &m, &bp, dlt, snaplen, false);
 	}
 	if (pok)
 		pcap_freecode(&bp);
 	moat_side_release(&m);
-	if (x->known_row >= 0) {
-		x->known->seen[x->known_row] |= x->row_differs;
-		s->known_diffs += x->row_differs;
-	}
+	if (pok && mok && (!strcmp(f[F_KIND], "accept") || !strcmp(f[F_KIND], "example")))
+		cross_links(x, f, dlt, mask);
 }
 
 /* Listed rows that no longer differ: the list should lose them. */
 static void report_fixed(const struct known *k, struct stats *s)
 {
 	for (size_t i = 0; i < k->n; i++) {
-		if (k->seen[i])
+		if (k->seen[i]) {
+			s->known_diffs++;
 			continue;
+		}
 		s->known_fixed++;
 		printf("# known difference gone (remove it from the list): %s\n", k->names[i]);
 	}
@@ -574,6 +623,10 @@ static void report(const struct stats *s, const struct corpus *c)
 	    "expression x capture pairs (%llu packet runs over %zu captures, %llu packets; %u "
 	    "differ; %u references unoptimized)", s->pairs, (unsigned long long)s->packet_runs,
 	    c->ncaps, (unsigned long long)c->npackets, s->pair_diffs, s->unopt_oracle);
+	tap(s->cross_verdict_diffs == 0 && s->cross_pair_diffs == 0 && s->cross_pairs >= 1000,
+	    "accepted expressions compiled for the other link types: %u compiles, %u verdict "
+	    "differences, %u expression x capture pairs, %u differ", s->cross_compiles,
+	    s->cross_verdict_diffs, s->cross_pairs, s->cross_pair_diffs);
 	tap(s->engine_diffs == 0, "moat's JIT and moat_filter_run agree on every packet "
 	    "(%u differ)", s->engine_diffs);
 	tap(s->apply_diffs == 0 && s->apply_rows >= 25, "%u apply rows reproduce the corpus's "
@@ -614,6 +667,13 @@ int main(int argc, char **argv)
 	if (!known.seen)
 		known.seen = xrealloc(NULL, 1);
 	struct row_ctx x = { .c = &c, .vm = moat_vm_new(NULL, &err), .s = &s, .known = &known };
+	for (size_t i = 0; i < c.ncaps; i++) {
+		int d = c.caps[i].dlt, k = 0;
+		while (k < x.ndlts && x.dlts[k] != d)
+			k++;
+		if (k == x.ndlts && x.ndlts < 16 && moat_knows(d))
+			x.dlts[x.ndlts++] = d;
+	}
 	if (!x.vm)
 		return 2;
 	char *line = NULL;

@@ -155,14 +155,13 @@ live_test() {
 		ip -n "$ns_a" link set vft0 up && ip -n "$ns_b" link set vft1 up || return 1
 	ip netns exec "$ns_b" timeout 20 "$MOAT" filter -i vft1 -c 3 'udp dst port 9999' >"$tmp/live" 2>"$tmp/live.err" &
 	live_pid=$!
-	# wait until the capture socket exists (a packet socket in ns_b)
-	for _ in $(seq 50); do
-		[ "$(ip netns exec "$ns_b" sh -c 'wc -l </proc/net/packet')" -gt 1 ] && break
+	# wait until moat's program is attached to its packet socket in ns_b;
+	# ss -0 -b shows the classic program the kernel holds (sock_diag)
+	for _ in $(seq 100); do
+		ip netns exec "$ns_b" ss -0 -b >"$tmp/ss" 2>&1
+		grep -q 'bpf filter' "$tmp/ss" && break
 		sleep 0.1
 	done
-	sleep 0.3
-	# the classic program the kernel holds on moat's packet socket (sock_diag)
-	ip netns exec "$ns_b" ss -0 -b >"$tmp/ss" 2>&1
 	# first traffic the filter must drop in the kernel, then three matches
 	ip netns exec "$ns_a" bash -c 'for p in 8888 9998 53 8888 10000; do echo drop >/dev/udp/10.213.7.2/$p; done
 		ping -c 2 -i 0.2 -q 10.213.7.2 >/dev/null
