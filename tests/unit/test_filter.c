@@ -120,6 +120,12 @@ static void build_ethernet(void)
 	p = eth(0x8847, ucast); /* MPLS label 16, bottom of stack, IPv4 */
 	put32(p + 14, 16u << 12 | 0x100 | 64);
 	frames[nframes - 1].len = 18 + ip4(p + 18, 5, 17, 0x0a000001, 0x0a000002, 0, 53, 53);
+	p = eth(0x8864, ucast); /* PPPoE session 0x3b carrying PPP/IPv4 */
+	p[14] = 0x11, put16(p + 16, 0x3b), put16(p + 20, 0x0021);
+	frames[nframes - 1].len = 22 + ip4(p + 22, 5, 17, 0x0a000001, 0x0a000002, 0, 53, 53);
+	p = eth(0x8863, bcast); /* PPPoE discovery */
+	p[14] = 0x11, p[15] = 0x09;
+	frames[nframes - 1].len = 60;
 	p = eth(0x0026, ucast); /* 802.3 with an STP LLC header */
 	p[14] = 0x42, p[15] = 0x42, p[16] = 0x03;
 	frames[nframes - 1].len = 60;
@@ -171,6 +177,9 @@ static const char *const ether_exprs[] = {
 	"ip6 host fe80::1", "ip6 net fe80::/16", "ip6 dst host ff02::1", "host ff02::1",
 	"tcp src port 1234 and tcp dst port 80", "src or dst port 53", "src and dst net 10.0.0.0/8",
 	"ether dst ff:ff:ff:ff:ff:ff", "ip[100] = 1", "ether[len - 1] = 0",
+	"llc", "llc i", "llc s", "llc u", "llc ui", "llc xid", "not llc",
+	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
+	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",
 };
 
 /* Runs one expression through libpcap and moat on every frame variant. */

@@ -94,6 +94,17 @@ static void test_threading(void)
 	q = ir_and(ir, ir_atom_k(ir, v, IR_JSET, 0x1fff), ir_atom_k(ir, v, IR_JSET, 0xffff));
 	root = ir_optimize(ir, ir_lower(ir, q, ir_leaf(ir, 1), ir_leaf(ir, 0)));
 	ok(root && !root->jt->a, "jset subset fact decides the wider jset");
+	/* (s == a or d == a) or (s == b or d == b): grouped by value, two loads */
+	struct ir_val *sv = ir_load(ir, 4, 26, NULL), *dv = ir_load(ir, 4, 30, NULL);
+	q = ir_or(ir, ir_or(ir, ir_atom_k(ir, sv, IR_JEQ, 1), ir_atom_k(ir, dv, IR_JEQ, 1)),
+		  ir_or(ir, ir_atom_k(ir, sv, IR_JEQ, 2), ir_atom_k(ir, dv, IR_JEQ, 2)));
+	size_t n3 = 0;
+	o = emit(ir, ir_lower(ir, q, ir_leaf(ir, 1), ir_leaf(ir, 0)), &n3, true);
+	int loads = 0;
+	for (size_t i = 0; o && i < n3; i++)
+		loads += o[i].code == 0x20;
+	is_int(loads, 2, "an or-chain over two addresses loads each once");
+	free(o);
 	ir_free(ir);
 }
 

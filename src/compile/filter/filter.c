@@ -6,6 +6,7 @@
  * runner for tests, and link-type names.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -117,7 +118,12 @@ char *moat_filter_listing(const struct moat_filter *f)
 	struct sbuf b = { 0 };
 	char line[128];
 	for (size_t i = 0; i < f->n; i++) {
-		moat_cbpf_disasm_insn(f->insns, f->n, i, line, sizeof(line));
+		uint16_t c = f->insns[i].code;
+		if (c == 0x44 || c == 0x54 || c == 0xa4) /* or/and/xor #k: tcpdump prints hex */
+			snprintf(line, sizeof(line), "(%03zu) %-8s #0x%x", i,
+				 c == 0x44 ? "or" : c == 0x54 ? "and" : "xor", f->insns[i].k);
+		else
+			moat_cbpf_disasm_insn(f->insns, f->n, i, line, sizeof(line));
 		sbuf_printf(&b, "%s\n", line);
 	}
 	if (b.oom) {

@@ -69,6 +69,7 @@ struct fc {
 	uint32_t off_nl;       /* network header past MPLS labels, relative to linkpl */
 	unsigned label_depth;  /* MPLS labels matched so far */
 	bool vlan_seen;
+	bool ppp;              /* inside PPPoE session data: PPP protocol numbers */
 	int col;               /* column of the primitive being generated */
 	int failed;            /* first error's -errno, 0 while all is well */
 };
@@ -90,6 +91,9 @@ struct ir_pred *gen_link_multicast(struct fc *fc);
 struct ir_pred *gen_ehost(struct fc *fc, const uint8_t mac[6], enum q_dir dir);
 struct ir_pred *gen_vlan(struct fc *fc, uint32_t id, bool has_id);
 struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label);
+struct ir_pred *gen_pppoe(struct fc *fc, bool session, uint32_t id, bool has_id);
+struct ir_pred *gen_llc(struct fc *fc, const char *kind);
+bool flt_llc_kind(const char *s);
 struct ir_pred *gen_inbound(struct fc *fc, bool outbound);
 struct ir_pred *gen_ifindex(struct fc *fc, uint32_t idx);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "compile/filter/filter_internal.h"
 
@@ -118,6 +119,20 @@ static struct ir_pred *ether_linktype(struct fc *fc, uint32_t proto)
 	}
 }
 
+/* PPP protocol numbers of the EtherTypes that have one. */
+static uint32_t ppp_type(uint32_t ethertype)
+{
+	switch (ethertype) {
+	case ETHERTYPE_IP: return 0x0021;
+	case ETHERTYPE_IPV6: return 0x0057;
+	case ETHERTYPE_MPLS: return 0x0281;
+	case ETHERTYPE_ATALK: return 0x0029;
+	case 0x6003: return 0x0027; /* DECnet */
+	case ETHERTYPE_IPX: case 0xe0: return 0x002b;
+	default: return ethertype;
+	}
+}
+
 static struct ir_pred *version_is(struct fc *fc, uint32_t v)
 {
 	return mcmp(fc, fc->off_linkpl + fc->off_nl, 1, v << 4, 0xf0);
@@ -135,13 +150,16 @@ static struct ir_pred *loop_family(struct fc *fc, uint32_t af)
 struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype)
 {
 	struct ir *ir = fc->ir;
-	if (fc->label_depth > 0) {
+	if (fc->label_depth > 0) { /* after the bottom label, the version nibble */
+		struct ir_pred *bos = mcmp(fc, fc->off_linkpl + fc->off_nl - 2, 1, 1, 0x01);
 		if (ethertype == ETHERTYPE_IP)
-			return version_is(fc, 4);
+			return ir_and(ir, bos, version_is(fc, 4));
 		if (ethertype == ETHERTYPE_IPV6)
-			return version_is(fc, 6);
+			return ir_and(ir, bos, version_is(fc, 6));
 		return fc_fail(fc, EINVAL, "unsupported protocol over mpls");
 	}
+	if (fc->ppp)
+		return cmp(fc, fc->off_linktype, 2, ppp_type(ethertype));
 	switch (fc->linktype) {
 	case MOAT_DLT_EN10MB: return ether_linktype(fc, ethertype);
 	case MOAT_DLT_LINUX_SLL: case MOAT_DLT_LINUX_SLL2:
@@ -169,7 +187,28 @@ struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype)
 
 static bool is_ether(const struct fc *fc)
 {
-	return fc->linktype == MOAT_DLT_EN10MB;
+	return fc->linktype == MOAT_DLT_EN10MB && !fc->ppp;
+}
+
+struct ir_pred *gen_pppoe(struct fc *fc, bool session, uint32_t id, bool has_id)
+{
+	struct ir *ir = fc->ir;
+	if (fc->linktype != MOAT_DLT_EN10MB || fc->ppp || fc->label_depth)
+		return fc_fail(fc, EINVAL, "'%s' not supported on %s", session ? "pppoes" : "pppoed",
+			       fc->ppp ? "DLT_PPP" : dlt_name(fc->linktype));
+	if (!session)
+		return gen_linktype(fc, 0x8863);
+	if (has_id && id > 65535)
+		return fc_fail(fc, EINVAL, "PPPoE session number %u greater than maximum 65535", id);
+	struct ir_pred *r = gen_linktype(fc, 0x8864);
+	if (has_id) /* version/type, code, session id: the low 16 bits of the first word */
+		r = ir_and(ir, r, mcmp(fc, fc->off_linkpl, 4, id, 0xffff));
+	/* What follows is PPP: the protocol field after the 6-byte PPPoE header. */
+	fc->ppp = true;
+	fc->off_linktype = fc->off_linkpl + 6;
+	fc->off_linkpl += 8;
+	fc->off_nl = 0;
+	return r;
 }
 
 struct ir_pred *gen_link_broadcast(struct fc *fc)
@@ -214,6 +253,8 @@ struct ir_pred *gen_vlan(struct fc *fc, uint32_t id, bool has_id)
 	struct ir *ir = fc->ir;
 	if (fc->label_depth > 0)
 		return fc_fail(fc, EINVAL, "no VLAN match after MPLS");
+	if (fc->ppp)
+		return fc_fail(fc, EINVAL, "'vlan' not supported on DLT_PPP");
 	if (!is_ether(fc))
 		return fc_fail(fc, EINVAL, "no VLAN support for this link type");
 	if (has_id && id > 4095)
@@ -235,7 +276,7 @@ struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
 	struct ir_pred *r;
 	if (fc->label_depth > 0) /* the previous label must not be the bottom of the stack */
 		r = mcmp(fc, fc->off_linkpl + fc->off_nl - 2, 1, 0, 0x01);
-	else if (fc->linktype == MOAT_DLT_EN10MB)
+	else if (fc->linktype == MOAT_DLT_EN10MB) /* Ethernet, or PPP inside PPPoE */
 		r = gen_linktype(fc, ETHERTYPE_MPLS);
 	else
 		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", dlt_name(fc->linktype));
@@ -265,4 +306,41 @@ struct ir_pred *gen_ifindex(struct fc *fc, uint32_t idx)
 	if (fc->linktype != MOAT_DLT_LINUX_SLL2)
 		return fc_fail(fc, EINVAL, "ifindex not supported on this link type");
 	return cmp(fc, 4, 4, idx);
+}
+
+/*
+ * 802.2 LLC on Ethernet: a length field (<= 1500) and DSAP/SSAP not
+ * 0xFFFF (raw NetWare 802.3); optionally a frame kind or command from the
+ * control byte (I, S, U frames; S and U commands under their masks).
+ */
+struct ir_pred *gen_llc(struct fc *fc, const char *kind)
+{
+	static const struct { const char *name; uint32_t val, mask; } kinds[] = {
+		{ "i", 0, 0x01 }, { "s", 0x01, 0x03 }, { "u", 0x03, 0x03 },
+		{ "rr", 0x01, 0x0f }, { "rnr", 0x05, 0x0f }, { "rej", 0x09, 0x0f },
+		{ "ui", 0x03, 0xef }, { "ua", 0x63, 0xef }, { "disc", 0x43, 0xef },
+		{ "dm", 0x0f, 0xef }, { "sabme", 0x6f, 0xef }, { "test", 0xe3, 0xef },
+		{ "xid", 0xaf, 0xef }, { "frmr", 0x87, 0xef },
+	};
+	struct ir *ir = fc->ir;
+	if (!is_ether(fc) || fc->label_depth)
+		return fc_fail(fc, EINVAL, "'llc' not supported on %s", dlt_name(fc->linktype));
+	uint32_t llc = fc->off_linkpl;
+	struct ir_pred *r = ir_and(ir, is_llc(fc), ir_not(ir, cmp(fc, llc, 2, 0xffff)));
+	if (!kind)
+		return r;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name))
+			return ir_and(ir, r, mcmp(fc, llc + 2, 1, kinds[i].val, kinds[i].mask));
+	return fc_fail(fc, EINVAL, "unknown 802.2 LLC frame kind '%s'", kind);
+}
+
+bool flt_llc_kind(const char *s)
+{
+	static const char *const names[] = { "i", "s", "u", "rr", "rnr", "rej", "ui", "ua",
+					     "disc", "dm", "sabme", "test", "xid", "frmr" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
 }

@@ -129,7 +129,9 @@ static int lex_word(const char *expr, size_t *i, struct toks *out, struct moat_e
 	uint8_t mac[6];
 	if (esc)
 		return 0;
-	if (isdigit((unsigned char)t->text[0]) && parse_num(t->text, &v, &overflow)) {
+	if (strlen(t->text) == 12 && flt_parse_mac(t->text, mac)) {
+		t->kind = T_EID; /* 12 hex digits: a MAC address, never a number */
+	} else if (isdigit((unsigned char)t->text[0]) && parse_num(t->text, &v, &overflow)) {
 		if (overflow)
 			return moat_error_at(err, EINVAL, NULL, 1, col,
 					     "number %s overflows 32 bits", t->text);

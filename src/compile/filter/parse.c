@@ -420,6 +420,19 @@ static struct ir_pred *other(struct parser *p, const struct tok *t, bool *matche
 		with_number(p, &num, &has);
 		return gen_mpls(fc, num, has);
 	}
+	if (is_word(t, "llc")) {
+		const struct tok *k = peek(p, 0);
+		bool kind = k->kind == T_ID && !k->escaped && flt_llc_kind(k->text);
+		if (kind)
+			next(p);
+		return gen_llc(fc, kind ? k->text : NULL);
+	}
+	if (is_word(t, "pppoed"))
+		return gen_pppoe(fc, false, 0, false);
+	if (is_word(t, "pppoes")) {
+		with_number(p, &num, &has);
+		return gen_pppoe(fc, true, num, has);
+	}
 	if (is_word(t, "inbound") || is_word(t, "outbound"))
 		return gen_inbound(fc, is_word(t, "outbound"));
 	if (is_word(t, "ifindex")) {

@@ -89,9 +89,20 @@ static void gen_x(struct gen *g, const struct ir_val *v)
 
 static const uint16_t size_code[5] = { 0, B, H, 0, W };
 
+static bool commutes(uint8_t op)
+{
+	return op == IR_ADD || op == IR_MUL || op == IR_AND || op == IR_OR || op == IR_XOR;
+}
+
 static void gen_bin(struct gen *g, const struct ir_val *v)
 {
 	const struct ir_val *a = v->a, *b = v->b;
+	if (b->kind != IR_CONST && commutes(v->op) && (x_direct(a) || g->x == a) &&
+	    !x_direct(b) && g->x != b) {
+		const struct ir_val *t = a; /* X can hold a: compute b in A instead */
+		a = b;
+		b = t;
+	}
 	if (b->kind == IR_CONST) {
 		gen_a(g, a);
 		put(g, ALU | v->op | K, b->k);

@@ -330,9 +330,20 @@ struct ir_block *ir_test(struct ir *ir, struct ir_val *a, enum ir_rel rel, struc
 			    (rel == IR_JGE && kb > max))
 				return jf;
 		}
+		if (a->kind == IR_BIN && a->op == IR_AND && ir_val_const(a->b, &m) &&
+		    a->a->kind == IR_LOAD && a->a->size > 1 &&
+		    (m == 0xff || (m == 0xffff && a->a->size == 4))) {
+			/* the low bytes of a load are a narrower load ending at the
+			 * same byte: same bounds, one instruction less */
+			unsigned sz = m == 0xff ? 1 : 2;
+			struct ir_val *nv = ir_load(ir, sz, a->a->k + a->a->size - sz, a->a->a);
+			return ir_test(ir, nv, rel, b, jt, jf);
+		}
 		if (a->kind == IR_BIN && a->op == IR_AND && ir_val_const(a->b, &m)) {
 			if (rel == IR_JEQ && kb == 0)
 				return ir_test(ir, a->a, IR_JSET, a->b, jf, jt);
+			if (rel == IR_JEQ && kb == m && m && !(m & (m - 1))) /* one bit set */
+				return ir_test(ir, a->a, IR_JSET, a->b, jt, jf);
 			if (rel == IR_JEQ && (kb & ~m))
 				return jf;
 			if (rel == IR_JSET)

@@ -101,7 +101,8 @@ struct ir_pred *ir_not(struct ir *ir, struct ir_pred *p);
 
 /* Leaf returning k; hash-consed. */
 struct ir_block *ir_leaf(struct ir *ir, uint32_t k);
-/* Test block; hash-consed; folds constant tests and jt == jf. */
+/* Test block; hash-consed; folds constant tests and jt == jf, and puts the
+ * test in a canonical form (see ir.c). */
 struct ir_block *ir_test(struct ir *ir, struct ir_val *a, enum ir_rel rel, struct ir_val *b,
 			 struct ir_block *jt, struct ir_block *jf);
 /* Lowers a predicate: the DAG going to `yes` when p holds, else `no`. */

@@ -217,6 +217,90 @@ static bool thread_pass(struct ir_block **topo, size_t n, struct facts *fs)
 	return changed;
 }
 
+/*
+ * Chain grouping.  A run of blocks linked by their false arms, all with
+ * the same true target, is an `or` of pure tests (and a run linked by
+ * true arms with one false target an `and`); when every block of the run
+ * but the first has no other predecessor, the tests may be put in any
+ * order.  Grouping tests of the same value next to each other lets the
+ * emitter load it once: `host a or host b` tests the source address
+ * against a and b, then the destination against both, as libpcap's
+ * optimizer ends up doing.  The tests move between the run's blocks; the
+ * blocks and their edges stay.
+ */
+static bool group_run(struct ir_block **run, size_t n)
+{
+	struct test { struct ir_val *a, *b; uint8_t rel; } t[n ? n : 1], s[n ? n : 1];
+	bool *used = calloc(n ? n : 1, sizeof(*used));
+	size_t k = 0;
+	bool moved = false;
+	if (!used)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		t[i] = (struct test){ run[i]->a, run[i]->b, run[i]->rel };
+	for (size_t i = 0; i < n; i++) {
+		if (used[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!used[j] && t[j].a == t[i].a) {
+				used[j] = true;
+				moved |= j != k;
+				s[k++] = t[j];
+			}
+	}
+	free(used);
+	for (size_t i = 0; moved && i < n; i++) {
+		run[i]->a = s[i].a;
+		run[i]->b = s[i].b;
+		run[i]->rel = s[i].rel;
+	}
+	return moved;
+}
+
+static bool group_chains(struct ir_block **topo, size_t n)
+{
+	bool changed = false;
+	int *preds = calloc(n ? n : 1, sizeof(*preds));
+	struct ir_block **run = malloc((n ? n : 1) * sizeof(*run));
+	if (!preds || !run) {
+		free(preds);
+		free(run);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (topo[i]->a) {
+			preds[topo[i]->jt->order]++;
+			preds[topo[i]->jf->order]++;
+		}
+	for (size_t i = 0; i < n; i++)
+		topo[i]->mark = 0;
+	for (int arm = 0; arm < 2; arm++) {
+		for (size_t i = 0; i < n; i++) {
+			struct ir_block *b = topo[i];
+			if (!b->a || b->mark == arm + 1)
+				continue;
+			size_t len = 0;
+			struct ir_block *c = b;
+			run[len++] = c;
+			for (;;) {
+				struct ir_block *nx = arm ? c->jt : c->jf;
+				if (!nx->a || preds[nx->order] != 1 ||
+				    (arm ? nx->jf != b->jf : nx->jt != b->jt))
+					break;
+				run[len++] = c = nx;
+				c->mark = arm + 1;
+			}
+			if (len > 2)
+				changed |= group_run(run, len);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		topo[i]->mark = 0;
+	free(preds);
+	free(run);
+	return changed;
+}
+
 /* Rebuilds the DAG bottom-up through ir_test (folds and shares). */
 static struct ir_block *rebuild(struct ir *ir, struct ir_block **topo, size_t n)
 {
@@ -246,6 +330,7 @@ struct ir_block *ir_optimize(struct ir *ir, struct ir_block *root)
 			return NULL;
 		}
 		bool changed = thread_pass(topo, n, fs);
+		changed |= group_chains(topo, n);
 		struct ir_block *nroot = rebuild(ir, topo, n);
 		free(fs);
 		free(topo);
