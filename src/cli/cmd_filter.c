@@ -152,11 +152,13 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 
 /* ---------------------------------------------------------------- compiling */
 
-/* "moat: filter: expression:1:COL: msg", then the expression and a caret. */
-static int report_compile_error(const char *expr, const struct moat_error *err)
+/* "moat: filter: expression:1:COL: msg", then the expression and a caret.
+ * Errors without a column are about the whole filter or the capture's link
+ * type: they name the capture when there is one. */
+static int report_compile_error(const char *src, const char *expr, const struct moat_error *err)
 {
 	if (err->col <= 0)
-		return cli_fail("filter", "expression: %s", err->msg);
+		return cli_fail("filter", "%s: %s", src ? src : "expression", err->msg);
 	cli_fail("filter", "expression:1:%d: %s", err->col, err->msg);
 	fprintf(stderr, "  %s\n  %*s^\n", expr, err->col - 1, "");
 	return EXIT_FAIL;
@@ -170,8 +172,13 @@ static int compile(struct filter_run *r, const char *expr, uint32_t netmask)
 		  .netmask = netmask, .optimize = true);
 	r->f = moat_filter_compile(expr, &o, &err);
 	if (!r->f)
-		return report_compile_error(expr, &err);
+		return report_compile_error(r->src, expr, &err);
 	return EXIT_OK;
+}
+
+static bool empty_expr(const char *e)
+{
+	return e[strspn(e, " \t\n\r")] == 0;
 }
 
 /* The eBPF program of the offline contract, verified and JIT-compiled. */
@@ -324,6 +331,8 @@ static void emit_match(struct filter_run *r, const struct pcap_pkthdr *h, const 
  * contract's layout (header words, then at most snaplen bytes). */
 static bool matches(struct filter_run *r, const struct pcap_pkthdr *h, const uint8_t *data)
 {
+	if (!r->exec)
+		return true; /* the empty filter */
 	uint32_t cap = h->caplen < r->snaplen ? h->caplen : r->snaplen;
 	size_t mem_len = sizeof(*r->buf) + r->snaplen;
 	r->buf->caplen = cap;
@@ -374,8 +383,10 @@ static int run_offline(struct filter_run *r)
 		return run_dump(r, r->pcap);
 	r->dlt = pcap_datalink(r->pcap);
 	r->snaplen = capture_snaplen(r->pcap);
-	int rc = compile(r, r->a->expr, 0);
-	if (!rc)
+	/* As in tcpdump, no expression is no filter: every packet, whatever
+	 * the link type (moat's compiler knows only some). */
+	int rc = empty_expr(r->a->expr) ? EXIT_OK : compile(r, r->a->expr, 0);
+	if (!rc && r->f)
 		rc = prepare_jit(r);
 	if (!rc)
 		rc = open_dumper(r);

@@ -65,6 +65,21 @@ grep -q '"vlan":\[200,2001\],"proto":"ARP".*"arp_op":"who-has"' <<<"$out" && pas
 	fail "--json QinQ: $out"
 must_fail 2 "--json with -w" "$MOAT" filter --json -w "$tmp/x.pcap" -r "$f" tcp
 
+# --- the malformed captures of the corpus: a line per packet, no sanitizer report
+# (no expression is no filter, so link types the compiler does not know print too)
+n=0 bad=0
+while IFS=$'\t' read -r file _ _ _ packets _ _ _ _ _ _ _ _ _ _ _ hint; do
+	[ "$hint" = malformed ] || continue
+	n=$((n + 1))
+	"$MOAT" filter -r "$P/$file" '' >"$tmp/out" 2>"$tmp/err"; st=$?
+	if [ $st != 0 ] || [ "$(wc -l <"$tmp/out")" != "$packets" ] || grep -q 'Sanitizer\|runtime error' "$tmp/err"; then
+		bad=$((bad + 1))
+		diag "$file: exit $st, $(wc -l <"$tmp/out") lines for $packets packets: $(head -3 "$tmp/err")"
+	fi
+done <"$P/MANIFEST.tsv"
+[ $n -ge 100 ] && [ $bad = 0 ] && pass "all $n malformed corpus captures print one line per packet, cleanly" ||
+	fail "$bad of $n malformed captures"
+
 # --- -c and -q ---------------------------------------------------------------
 n=$("$MOAT" filter -c 2 -r "$P/HSRP_failover.pcap" udp 2>"$tmp/err" | wc -l)
 [ "$n" = 2 ] && grep -q ', 2 matched$' "$tmp/err" && pass "-c 2 stops after two matches" || fail "-c 2: $n lines, $(cat "$tmp/err")"
@@ -144,6 +159,9 @@ printf 'this is not a capture file at all' >"$tmp/junk.pcap"
 must_fail 1 "not a capture" "$MOAT" filter -r "$tmp/junk.pcap" ip
 grep -q "^moat: filter: $tmp/junk.pcap: " /tmp/moat_mf.err && pass "its error names the file" || fail "junk: $(cat /tmp/moat_mf.err)"
 must_fail 1 "missing capture" "$MOAT" filter -r /nonexistent.pcap ip
+must_fail 1 "an expression on a link type the compiler does not know" "$MOAT" filter -r "$P/802_15_4_beacon.pcap" ip
+grep -q "^moat: filter: $P/802_15_4_beacon.pcap: .*link type" /tmp/moat_mf.err && pass "that error names the capture" ||
+	fail "unknown link type: $(cat /tmp/moat_mf.err)"
 "$MOAT" filter -q -r - udp <"$P/HSRP_failover.pcap" 2>"$tmp/err"
 grep -q '^39 packets read, 39 matched$' "$tmp/err" && pass "-r - reads stdin" || fail "-r -: $(cat "$tmp/err")"
 
