@@ -126,6 +126,12 @@ static void build_ethernet(void)
 	p = eth(0x8863, bcast); /* PPPoE discovery */
 	p[14] = 0x11, p[15] = 0x09;
 	frames[nframes - 1].len = 60;
+	p = eth(0x6003, ucast); /* DECnet short header 1.1 -> 2.5, and a padded long one */
+	p[16] = 0x02, p[17] = 0x05, p[18] = 0x08, p[19] = 0x01, p[20] = 0x04;
+	frames[nframes - 1].len = 60;
+	p = eth(0x6003, ucast);
+	p[16] = 0x81, p[17] = 0x06, p[24] = 0x05, p[25] = 0x08, p[32] = 0x01, p[33] = 0x04;
+	frames[nframes - 1].len = 60;
 	p = eth(0x0026, ucast); /* 802.3 with an STP LLC header */
 	p[14] = 0x42, p[15] = 0x42, p[16] = 0x03;
 	frames[nframes - 1].len = 60;
@@ -178,6 +184,8 @@ static const char *const ether_exprs[] = {
 	"tcp src port 1234 and tcp dst port 80", "src or dst port 53", "src and dst net 10.0.0.0/8",
 	"ether dst ff:ff:ff:ff:ff:ff", "ip[100] = 1", "ether[len - 1] = 0",
 	"llc", "llc i", "llc s", "llc u", "llc ui", "llc xid", "not llc",
+	"iso", "clnp", "esis", "isis", "l1", "csnp", "iso proto 0x81", "isis proto 0x18",
+	"decnet", "decnet src 1.1", "decnet dst 2.5", "decnet host 2.5 and not decnet src 3.3",
 	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
 	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",
 };

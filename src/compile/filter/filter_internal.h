@@ -105,6 +105,7 @@ struct ir_pred *gen_net_mask(struct fc *fc, const struct tok *addr, const struct
 			     int bits, struct qual q);
 struct ir_pred *gen_proto_abbrev(struct fc *fc, enum q_proto p);
 struct ir_pred *gen_broadcast(struct fc *fc, enum q_proto p);
+struct ir_pred *gen_isis_pdu(struct fc *fc, const char *name);
 struct ir_pred *gen_multicast(struct fc *fc, enum q_proto p);
 struct ir_pred *gen_len(struct fc *fc, enum ir_rel rel, uint32_t n, bool negate);
 struct arth gen_load(struct fc *fc, enum q_proto p, struct arth idx, unsigned size);

@@ -69,6 +69,15 @@ static struct ir_pred *gen_proto(struct fc *fc, uint32_t v, enum q_proto proto)
 			return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
 		return ip6_proto(fc, v);
 	case QP_LINK: return gen_linktype(fc, v);
+	case QP_ISO: case QP_ISIS:
+		if (proto == QP_ISIS && v > 31)
+			return fc_fail(fc, EINVAL, "IS-IS PDU type %u greater than maximum 31", v);
+		if (v > 255)
+			return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
+		/* the NLPID after the 3-byte LLC header; IS-IS: its PDU type */
+		return ir_and(fc->ir, gen_proto_abbrev(fc, proto),
+			      ir_atom_k(fc->ir, ir_load(fc->ir, 1, fc->off_linkpl + (proto == QP_ISO ? 3 : 7),
+							NULL), IR_JEQ, v));
 	case QP_ARP: case QP_RARP: case QP_ATALK: case QP_AARP: case QP_DECNET: case QP_LAT:
 	case QP_SCA: case QP_MOPRC: case QP_MOPDL: case QP_STP: case QP_IPX: case QP_NETBEUI:
 		return fc_fail(fc, EINVAL, "%s does not encapsulate another protocol",
@@ -108,7 +117,10 @@ struct ir_pred *gen_proto_abbrev(struct fc *fc, enum q_proto p)
 	case QP_IPX: return gen_linktype(fc, 0xe0);
 	case QP_NETBEUI: return gen_linktype(fc, 0xf0);
 	case QP_LINK: return fc_fail(fc, EINVAL, "link layer applied in wrong context");
-	case QP_ESIS: case QP_ISIS: case QP_CLNP: case QP_DEFAULT: case QP_COUNT: break;
+	case QP_CLNP: return gen_proto(fc, 0x81, QP_ISO);
+	case QP_ESIS: return gen_proto(fc, 0x82, QP_ISO);
+	case QP_ISIS: return gen_proto(fc, 0x83, QP_ISO);
+	case QP_DEFAULT: case QP_COUNT: break;
 	}
 	return fc_fail(fc, ENOTSUP, "'%s' is not supported by moat", flt_proto_name(p));
 }
@@ -333,6 +345,65 @@ static struct ir_pred *portrange(struct fc *fc, const char *s, struct qual q)
 	return gen_port(fc, (uint32_t)a, (uint32_t)b, (uint32_t)(p1 == p2 ? p1 : want), q.dir);
 }
 
+/* ------------------------------------------------------------ DECnet */
+
+/* "area.node" (area <= 63, node <= 1023) as the 16-bit value DECnet
+ * stores little-endian: area * 1024 + node. */
+static bool dn_addr(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long area = strtoul(s, &end, 10);
+	if (end == s || *end != '.' || area > 63)
+		return false;
+	const char *n = end + 1;
+	unsigned long node = strtoul(n, &end, 10);
+	if (end == n || *end || node > 1023)
+		return false;
+	*v = (uint32_t)(area << 10 | node);
+	return true;
+}
+
+/*
+ * A DECnet routing header follows the 2-byte length, optionally after one
+ * pad byte (0x81); its flags' low 3 bits say short (2) or long (6)
+ * header, which puts the 16-bit node address at different offsets.
+ */
+static struct ir_pred *dn_at(struct fc *fc, uint32_t addr, uint32_t sh, uint32_t lh)
+{
+	struct ir *ir = fc->ir;
+	uint32_t lp = fc->off_linkpl, le = (addr >> 8 | addr << 8) & 0xffff;
+	struct ir_val *flags = ir_load(ir, 1, lp + 2, NULL), *padded = ir_load(ir, 2, lp + 2, NULL);
+	struct ir_val *m7 = ir_const(ir, 0x07), *mp = ir_const(ir, 0xff07);
+	struct ir_pred *r = NULL;
+	const struct { struct ir_val *v, *m; uint32_t k, off; } forms[] = {
+		{ flags, m7, 0x02, lp + sh }, { padded, mp, 0x8102, lp + sh + 1 },
+		{ flags, m7, 0x06, lp + lh }, { padded, mp, 0x8106, lp + lh + 1 },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		struct ir_pred *f = ir_and(ir, ir_atom_k(ir, ir_bin(ir, IR_AND, forms[i].v, forms[i].m),
+							 IR_JEQ, forms[i].k),
+					   ir_atom_k(ir, ir_load(ir, 2, forms[i].off, NULL), IR_JEQ, le));
+		r = r ? ir_or(ir, r, f) : f;
+	}
+	return r;
+}
+
+static struct ir_pred *gen_dnhost(struct fc *fc, const struct tok *t, enum q_dir dir)
+{
+	struct ir *ir = fc->ir;
+	uint32_t a;
+	if (!dn_addr(t->text, &a))
+		return fc_fail(fc, EINVAL, "invalid DECnet address '%s'", t->text);
+	struct ir_pred *s = dn_at(fc, a, 5, 17), *d = dn_at(fc, a, 3, 9), *r;
+	switch ((int)dir) {
+	case QD_SRC: r = s; break;
+	case QD_DST: r = d; break;
+	case QD_AND: r = ir_and(ir, s, d); break;
+	default: r = ir_or(ir, s, d); break;
+	}
+	return ir_and(ir, gen_linktype(fc, 0x6003), r);
+}
+
 /* ----------------------------------------------------------- by token */
 
 struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
@@ -348,6 +419,8 @@ struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
 		memset(m, 0xff, sizeof(m));
 		return gen_host6(fc, a, m, q);
 	}
+	if (q.proto == QP_DECNET && (q.type == QT_DEFAULT || q.type == QT_HOST))
+		return gen_dnhost(fc, t, q.dir);
 	if (t->kind == T_HID && !atoin(t->text, &v, &bits))
 		return fc_fail(fc, EINVAL, "invalid IPv4 address '%s'", t->text);
 	switch ((int)q.type) {
@@ -487,6 +560,13 @@ struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 	case QT_PORTRANGE: return portrange(fc, name, q);
 	case QT_GATEWAY: return fc_fail(fc, ENOTSUP, "'gateway' is not supported by moat");
 	case QT_PROTO:
+		if (q.proto == QP_ISO) {
+			v = !strcmp(name, "clnp") ? 0x81 : !strcmp(name, "esis") ? 0x82
+			    : !strcmp(name, "isis") ? 0x83 : 0;
+			if (!v)
+				return fc_fail(fc, EINVAL, "unknown osi proto '%s'", name);
+			return gen_proto(fc, v, q.proto);
+		}
 		if (q.proto == QP_LINK ? !flt_ether_proto(name, &v) : !flt_ip_proto(name, &v))
 			return fc_fail(fc, EINVAL, "unknown %s proto '%s'",
 				       q.proto == QP_LINK ? "ether" : "ip", name);
@@ -507,6 +587,28 @@ struct ir_pred *gen_ecode(struct fc *fc, const struct tok *t, struct qual q)
 }
 
 /* -------------------------------------------------- broadcast, loads */
+
+/* IS-IS PDU classes by name: l1, l2, iih, lsp, snp, csnp, psnp. */
+struct ir_pred *gen_isis_pdu(struct fc *fc, const char *name)
+{
+	static const struct { const char *name; uint8_t types[6]; } pdus[] = {
+		{ "l1", { 0x1a, 0x18, 0x12, 0x0f, 0x11 } }, { "l2", { 0x1b, 0x19, 0x14, 0x10, 0x11 } },
+		{ "iih", { 0x11, 0x0f, 0x10 } }, { "lsp", { 0x12, 0x14 } },
+		{ "snp", { 0x1b, 0x1a, 0x18, 0x19 } }, { "csnp", { 0x18, 0x19 } },
+		{ "psnp", { 0x1a, 0x1b } },
+	};
+	for (size_t i = 0; i < sizeof(pdus) / sizeof(pdus[0]); i++) {
+		if (strcmp(name, pdus[i].name))
+			continue;
+		struct ir_pred *r = NULL;
+		for (size_t j = 0; j < 6 && pdus[i].types[j]; j++) {
+			struct ir_pred *t = gen_proto(fc, pdus[i].types[j], QP_ISIS);
+			r = r ? ir_or(fc->ir, r, t) : t;
+		}
+		return r;
+	}
+	return NULL;
+}
 
 struct ir_pred *gen_broadcast(struct fc *fc, enum q_proto p)
 {

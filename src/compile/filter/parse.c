@@ -420,6 +420,9 @@ static struct ir_pred *other(struct parser *p, const struct tok *t, bool *matche
 		with_number(p, &num, &has);
 		return gen_mpls(fc, num, has);
 	}
+	if (is_word(t, "l1") || is_word(t, "l2") || is_word(t, "iih") || is_word(t, "lsp") ||
+	    is_word(t, "snp") || is_word(t, "csnp") || is_word(t, "psnp"))
+		return gen_isis_pdu(fc, t->text);
 	if (is_word(t, "llc")) {
 		const struct tok *k = peek(p, 0);
 		bool kind = k->kind == T_ID && !k->escaped && flt_llc_kind(k->text);
