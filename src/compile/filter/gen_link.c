@@ -80,7 +80,7 @@ static struct ir_pred *mcmp(struct fc *fc, uint32_t off, unsigned size, uint32_t
 	return ir_atom_k(fc->ir, ir_bin(fc->ir, IR_AND, v, ir_const(fc->ir, mask)), IR_JEQ, k);
 }
 
-/* 802.3 frame (length field <= 1500) at the ethertype offset. */
+/* Ethernet 802.3 frame: length field (<= 1500) where the EtherType goes. */
 static struct ir_pred *is_llc(struct fc *fc)
 {
 	return ir_not(fc->ir, ir_atom_k(fc->ir, ir_load(fc->ir, 2, fc->off_linktype, NULL),
@@ -90,31 +90,51 @@ static struct ir_pred *is_llc(struct fc *fc)
 /* SNAP header with OUI and type after the 802.3 length field. */
 static struct ir_pred *snap(struct fc *fc, uint32_t oui, uint32_t type)
 {
-	uint32_t o = fc->off_linktype + 2;
+	uint32_t o = fc->off_linkpl;
 	return ir_and(fc->ir, cmp(fc, o, 4, 0xaaaa0300u | (oui >> 16)),
 		      cmp(fc, o + 4, 4, (oui & 0xffff) << 16 | type));
 }
 
-static struct ir_pred *ether_linktype(struct fc *fc, uint32_t proto)
+/*
+ * Ethernet and Linux cooked captures carry 802.2 frames differently: an
+ * Ethernet length field (<= 1500), or the cooked header's protocol
+ * LINUX_SLL_P_802_2 (4) / LINUX_SLL_P_802_3 (1, raw NetWare).  The LLC
+ * header itself starts at the link payload either way.
+ */
+static struct ir_pred *llc_frame(struct fc *fc)
+{
+	if (fc->linktype == MOAT_DLT_EN10MB)
+		return is_llc(fc);
+	return cmp(fc, fc->off_linktype, 2, 4);
+}
+
+static struct ir_pred *llc_linktype(struct fc *fc, uint32_t proto)
 {
 	struct ir *ir = fc->ir;
-	uint32_t lt = fc->off_linktype;
+	uint32_t lt = fc->off_linktype, llc = fc->off_linkpl;
+	bool eth = fc->linktype == MOAT_DLT_EN10MB;
 	struct ir_pred *r;
-	switch ((int)proto) {
+	switch (proto) {
 	case 0xfe: case 0x06: case 0xf0: /* ISO, IP and NetBEUI SAPs: DSAP and SSAP */
-		return ir_and(ir, is_llc(fc), cmp(fc, lt + 2, 2, proto << 8 | proto));
+		return ir_and(ir, llc_frame(fc), cmp(fc, llc, 2, proto << 8 | proto));
 	case 0xe0: /* IPX: Ethernet II, SNAP, 802.2 SAP or raw 802.3 */
+		if (!eth)
+			return ir_or(ir, cmp(fc, lt, 2, ETHERTYPE_IPX),
+				     ir_or(ir, cmp(fc, lt, 2, 1),
+					   ir_and(ir, llc_frame(fc),
+						  ir_or(ir, cmp(fc, llc, 1, 0xe0),
+							snap(fc, 0, ETHERTYPE_IPX)))));
 		r = ir_or(ir, snap(fc, 0, ETHERTYPE_IPX),
-			  ir_or(ir, cmp(fc, lt + 2, 1, 0xe0), cmp(fc, lt + 2, 2, 0xffff)));
+			  ir_or(ir, cmp(fc, llc, 1, 0xe0), cmp(fc, llc, 2, 0xffff)));
 		return ir_or(ir, cmp(fc, lt, 2, ETHERTYPE_IPX), ir_and(ir, is_llc(fc), r));
 	case ETHERTYPE_ATALK:
 		return ir_or(ir, cmp(fc, lt, 2, proto),
-			     ir_and(ir, is_llc(fc), snap(fc, 0x080007, proto)));
+			     ir_and(ir, llc_frame(fc), snap(fc, 0x080007, proto)));
 	case ETHERTYPE_AARP:
-		return ir_or(ir, cmp(fc, lt, 2, proto), ir_and(ir, is_llc(fc), snap(fc, 0, proto)));
+		return ir_or(ir, cmp(fc, lt, 2, proto), ir_and(ir, llc_frame(fc), snap(fc, 0, proto)));
 	default:
 		if (proto <= ETHERMTU)
-			return ir_and(ir, is_llc(fc), cmp(fc, lt + 2, 1, proto));
+			return ir_and(ir, llc_frame(fc), cmp(fc, llc, 1, proto));
 		return cmp(fc, lt, 2, proto);
 	}
 }
@@ -161,12 +181,8 @@ struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype)
 	if (fc->ppp)
 		return cmp(fc, fc->off_linktype, 2, ppp_type(ethertype));
 	switch (fc->linktype) {
-	case MOAT_DLT_EN10MB: return ether_linktype(fc, ethertype);
-	case MOAT_DLT_LINUX_SLL: case MOAT_DLT_LINUX_SLL2:
-		if (ethertype <= ETHERMTU)
-			return fc_fail(fc, ENOTSUP,
-				       "802.2 protocols on Linux cooked captures are not supported by moat");
-		return cmp(fc, fc->off_linktype, 2, ethertype);
+	case MOAT_DLT_EN10MB: case MOAT_DLT_LINUX_SLL: case MOAT_DLT_LINUX_SLL2:
+		return llc_linktype(fc, ethertype);
 	case MOAT_DLT_RAW: case MOAT_DLT_LINKTYPE_RAW:
 		if (ethertype == ETHERTYPE_IP)
 			return version_is(fc, 4);

@@ -91,7 +91,7 @@ static const char *const other_kws[] = {
 	"ifname", "rnr", "rulenum", "reason", "rset", "ruleset", "srnr", "subrulenum", "action",
 	"lane", "oam", "oamf4", "oamf4ec", "oamf4sc", "metac", "bcc", "sc", "ilmic", "metaconnect",
 	"connectmsg", "vpi", "vci", "fisu", "lssu", "msu", "sio", "opc", "dpc", "sls", "hsio",
-	"hopc", "hdpc", "hsls", "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp",
+	"hopc", "hdpc", "hsls", "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp", "byte",
 };
 
 static bool lookup(const struct kw *t, size_t n, const char *s, uint32_t *v)

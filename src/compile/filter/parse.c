@@ -384,12 +384,42 @@ static struct ir_pred *head_rest(struct parser *p, struct qual q)
 	return id(p, q);
 }
 
-static struct ir_pred *with_number(struct parser *p, uint32_t *num, bool *has)
+/* An optional number after a keyword (`vlan [ID]`). */
+static void with_number(struct parser *p, uint32_t *num, bool *has)
 {
 	*has = peek(p, 0)->kind == T_NUM;
 	if (*has)
 		*num = next(p)->num;
-	return NULL;
+}
+
+/*
+ * `byte IDX OP VAL` with OP one of = == < > & |: the byte at IDX from the
+ * start of the frame, as libpcap's gen_byteop.  (libpcap emits `&` and `|`
+ * without loading the byte, testing A's initial 0; moat tests the byte.)
+ */
+static struct ir_pred *byteop(struct parser *p)
+{
+	struct fc *fc = p->fc;
+	struct ir *ir = fc->ir;
+	const struct tok *idx = next(p), *op = next(p), *val = next(p);
+	if (idx->kind != T_NUM)
+		return syntax(p, idx);
+	if (val->kind != T_NUM)
+		return syntax(p, val);
+	if (val->num > 255) {
+		fc->col = val->col;
+		return fc_fail(fc, EINVAL, "byte argument %u greater than maximum 255", val->num);
+	}
+	struct ir_val *b = ir_load(ir, 1, idx->num, NULL);
+	switch ((int)op->kind) {
+	case T_EQ: return ir_atom_k(ir, b, IR_JEQ, val->num);
+	case T_GT: return ir_atom_k(ir, b, IR_JGT, val->num);
+	case T_LT: return ir_not(ir, ir_atom_k(ir, b, IR_JGE, val->num));
+	case T_AMP: return ir_atom_k(ir, b, IR_JSET, val->num);
+	case T_PIPE:
+		return ir_not(ir, ir_atom_k(ir, ir_bin(ir, IR_OR, b, ir_const(ir, val->num)), IR_JEQ, 0));
+	default: return syntax(p, op);
+	}
 }
 
 /* Keyword primitives without qualifiers: less, greater, vlan, mpls, ... */
@@ -423,6 +453,8 @@ static struct ir_pred *other(struct parser *p, const struct tok *t, bool *matche
 	if (is_word(t, "l1") || is_word(t, "l2") || is_word(t, "iih") || is_word(t, "lsp") ||
 	    is_word(t, "snp") || is_word(t, "csnp") || is_word(t, "psnp"))
 		return gen_isis_pdu(fc, t->text);
+	if (is_word(t, "byte")) /* byte IDX OP VAL: the frame's byte IDX */
+		return byteop(p);
 	if (is_word(t, "llc")) {
 		const struct tok *k = peek(p, 0);
 		bool kind = k->kind == T_ID && !k->escaped && flt_llc_kind(k->text);
