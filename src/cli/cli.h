@@ -47,6 +47,8 @@ int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
 int cmd_trace(int argc, char **argv);
 extern const char cmd_trace_usage[];
+int cmd_filter(int argc, char **argv);
+extern const char cmd_filter_usage[];
 
 extern const struct cli_cmd cli_bpf_cmds[];
 

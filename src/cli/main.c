@@ -25,6 +25,8 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_seccomp, cli_seccomp_cmds },
 	{ "trace", "count, time and stream the system calls of a process tree, cgroup or container",
 	  cmd_trace_usage, cmd_trace, NULL },
+	{ "filter", "print the packets a tcpdump filter expression matches (capture or live)",
+	  cmd_filter_usage, cmd_filter, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
