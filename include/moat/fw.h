@@ -99,6 +99,23 @@ MOAT_API struct moat_prog *moat_fw_prog_prog(const struct moat_fw_prog *fp);
 /* Size of the decision table (entries). */
 MOAT_API size_t moat_fw_prog_entries(const struct moat_fw_prog *fp);
 
+/* What the classifier of a compiled program looks like (moat fw check's plan). */
+struct moat_fw_stats {
+	size_t rules;	  /* rules of the direction (after `in`/`out` and `on IFACE`) */
+	size_t prefixes;  /* address prefixes in the trie */
+	uint32_t src_classes, dst_classes, sport_classes, dport_classes, l4_classes;
+	int table_refs;	  /* (table, from/to) pairs tested at run time */
+	size_t entries;	  /* decision table entries */
+	size_t insns;	  /* program instructions */
+	bool keeps_state; /* some rule of the direction keeps state */
+};
+MOAT_API void moat_fw_prog_stats(const struct moat_fw_prog *fp, struct moat_fw_stats *st);
+
+/* True when direction dir has something to enforce on interface iface
+ * (NULL: any): a rule that applies to it, or a default of block. */
+MOAT_API bool moat_fw_dir_used(const struct moat_fw_rules *rs, enum moat_fw_dir dir,
+			       const char *iface);
+
 /* The program's maps, by role: index into the program's map table, -1 when absent. */
 enum moat_fw_map {
 	MOAT_FW_MAP_COUNTERS, /* array: rule n -> { u64 packets, bytes } (n = 0: default) */

@@ -43,8 +43,10 @@ int cmd_bpf_disasm(int argc, char **argv);
 int cmd_bpf_run(int argc, char **argv);
 int cmd_bpf_verify(int argc, char **argv);
 int cmd_bpf_conformance(int argc, char **argv);
+int cmd_fw(int argc, char **argv);
 
 extern const struct cli_cmd cli_bpf_cmds[];
+extern const struct cli_cmd cli_fw_cmds[];
 extern const struct cli_cmd cli_commands[];
 
 #endif

@@ -450,11 +450,13 @@ int fw_plan_build(const struct moat_fw_rules *rs, enum fw_dir dir, const char *i
 	p->default_pass = rs->default_pass[dir];
 	struct cls_ctx c = { .rs = rs, .p = p, .err = err };
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < rs->rules.n; i++)
-		if (rule_active(&rs->rules.v[i], dir, iface)) {
+	/* State made in either direction lets replies through the other one,
+	 * so both programs consult it when any rule keeps state. */
+	for (size_t i = 0; r == 0 && i < rs->rules.n; i++) {
+		p->any_state |= rs->rules.v[i].keep_state && rs->rules.v[i].pass;
+		if (rule_active(&rs->rules.v[i], dir, iface))
 			r = vec_push(&c.act, (uint32_t)i);
-			p->any_state |= rs->rules.v[i].keep_state && rs->rules.v[i].pass;
-		}
+	}
 	c.w = (c.act.n + 63) / 64 + 1;
 	p->port_cls = calloc((FW_NOPORT + 1) * 2, sizeof(uint32_t));
 	p->l4_cls = calloc(FW_L4_SLOTS, sizeof(uint32_t));

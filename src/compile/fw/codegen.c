@@ -560,6 +560,14 @@ int fw_codegen(const struct moat_fw_rules *rs, const struct fw_plan *p,
 		for (size_t t = 0; t < 16; t++)
 			fp->table_map_idx[t] = index_of(fp->prog, g.tables[t]);
 		fp->nentries = p->ent.n;
+		fp->stats = (struct moat_fw_stats){
+			.rules = p->nactive, .prefixes = p->pfx.n,
+			.src_classes = p->ncls[FW_D_ADDR_SRC], .dst_classes = p->ncls[FW_D_ADDR_DST],
+			.sport_classes = p->ncls[FW_D_SPORT], .dport_classes = p->ncls[FW_D_DPORT],
+			.l4_classes = p->ncls[FW_D_L4], .table_refs = p->ntrefs,
+			.entries = p->ent.n, .keeps_state = p->any_state,
+		};
+		moat_prog_insns(fp->prog, &fp->stats.insns);
 	}
 	moat_builder_free(g.b);
 	drop_maps(&g);

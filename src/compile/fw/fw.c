@@ -70,6 +70,24 @@ size_t moat_fw_prog_entries(const struct moat_fw_prog *fp)
 	return fp->nentries;
 }
 
+void moat_fw_prog_stats(const struct moat_fw_prog *fp, struct moat_fw_stats *st)
+{
+	*st = fp->stats;
+}
+
+bool moat_fw_dir_used(const struct moat_fw_rules *rs, enum moat_fw_dir dir, const char *iface)
+{
+	enum fw_dir d = dir == MOAT_FW_OUT ? FW_DIR_OUT : FW_DIR_IN;
+	if (!rs->default_pass[d])
+		return true;
+	for (size_t i = 0; i < rs->rules.n; i++) {
+		const struct fw_rule *r = &rs->rules.v[i];
+		if ((!r->dir || r->dir == d) && (!r->iface[0] || !iface || !strcmp(r->iface, iface)))
+			return true;
+	}
+	return false;
+}
+
 int moat_fw_prog_map(const struct moat_fw_prog *fp, enum moat_fw_map which)
 {
 	return (unsigned)which < MOAT_FW_MAP_COUNT ? fp->map_idx[which] : -1;

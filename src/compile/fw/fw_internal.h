@@ -167,6 +167,7 @@ struct moat_fw_prog {
 	int table_map_idx[16];		 /* per table of the rules, -1 when unused */
 	const struct moat_fw_rules *rs; /* for table names (must outlive fp) */
 	size_t nentries;
+	struct moat_fw_stats stats;
 	bool record;	 /* stores each verdict in a one-entry array (runners) */
 	int verdict_idx; /* that array's map index, -1 without record */
 };
