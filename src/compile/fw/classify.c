@@ -58,9 +58,16 @@ struct cls_ctx {
 static uint64_t row_hash(const uint64_t *r, size_t w)
 {
 	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < w; i++)
+	for (size_t i = 0; i < w; i++) {
 		h = (h ^ r[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
+		h ^= h >> 32;
+	}
+	/* final avalanche (murmur3's fmix64): the slot uses the low bits */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 static int rows_grow(struct rows *rs)
@@ -154,9 +161,8 @@ static int addr_side(struct cls_ctx *c, int side, uint64_t *m)
 		const struct fw_rule *r = &c->rs->rules.v[c->act.v[k]];
 		const struct fw_host *h = side ? &r->to : &r->from;
 		bool list = h->kind == FW_HOST_LIST;
-		for (size_t i = 0; i < np; i++)
-			if (!list || h->neg)
-				bset(m + i * w, k);
+		for (size_t i = 0; (!list || h->neg) && i < np; i++)
+			bset(m + i * w, k);
 		for (size_t j = 0; list && j < h->pfx.n; j++)
 			mark_inside(p, m, w, &h->pfx.v[j], k, !h->neg);
 		if (r->af) { /* the address family: only on the source side */
