@@ -45,7 +45,8 @@ MOAT_API int moat_pin_open(const char *path, struct moat_error *err);
 
 /*
  * Copies every entry of moat map `map` into kernel map fd (same key and
- * value sizes).  0 or -errno with the failing key's position.
+ * value sizes; entries of arrays that are all zero are skipped, since
+ * kernel arrays start zeroed).  0 or -errno.
  */
 MOAT_API int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err);
 

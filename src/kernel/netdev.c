@@ -117,6 +117,14 @@ int moat_pin_open(const char *path, struct moat_error *err)
 	return fd;
 }
 
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err)
 {
 	uint32_t ks = moat_map_key_size(map), vs = moat_map_value_size(map);
@@ -131,7 +139,9 @@ int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err)
 			return 0;
 		if (r < 0)
 			return moat_error_set(err, -r, "walking map '%s'", moat_map_name(map));
+		/* kernel arrays start zeroed: only other values need a write */
 		if (moat_map_lookup(map, next, val, NULL) == 0 &&
+		    !(moat_map_type(map) == MOAT_MAP_ARRAY && is_zero(val, vs)) &&
 		    bpf_map_update_elem(fd, next, val, BPF_ANY) < 0)
 			return moat_error_set(err, errno, "filling kernel map '%s': %s",
 					      moat_map_name(map), strerror(errno));

@@ -45,7 +45,12 @@ enum {
 	S_BOTTOM = -200,
 };
 
-enum { ACT_PASS = 1, ACT_KEEP = 2, ACT_STATE = 4, ACT_NOTIP = 8, ACT_BAD = 16 };
+enum { ACT_PASS = 1, ACT_KEEP = 2, ACT_STATE = 4, ACT_NOTIP = 8, ACT_BAD = 16, ACT_VALID = 32 };
+
+/* Up to this many class tuples the decision table is an array indexed by
+ * the tuple in mixed radix (the kernel inlines array lookups); beyond, a
+ * hash of the tuples that occur. */
+#define DIRECT_MAX (1u << 18)
 enum { H_LOOKUP = 1, H_UPDATE = 2, H_DELETE = 3, H_KTIME = 5 };
 enum { TCP_FIN = 1, TCP_RST = 4 };
 
@@ -66,6 +71,7 @@ struct gen {
 	bool xdp, record;
 	struct moat_map *addr, *ports, *l4, *decision, *counters, *state, *verdict;
 	struct moat_map *tables[16];
+	bool direct; /* decision table is an array (see DIRECT_MAX) */
 	moat_label drop_bad, not_ip, noports, l4_start, classify, count, done;
 	uint32_t nrules;
 };
@@ -280,10 +286,10 @@ static void gen_classify(struct gen *g)
 	moat_builder_bind(g->b, g->classify);
 	if (p->any_state)
 		gen_state_lookup(g);
-	if (p->ncls[FW_D_ADDR_SRC] > 1 || p->ncls[FW_D_ADDR_DST] > 1) {
+	if (p->ncls[FW_D_ADDR_SRC] > 1)
 		class_lookup(g, g->addr, S_SRC, 0, FW_D_ADDR_SRC);
+	if (p->ncls[FW_D_ADDR_DST] > 1)
 		class_lookup(g, g->addr, S_DST, 4, FW_D_ADDR_DST);
-	}
 	for (int s = 0; s < 2; s++) {
 		if (p->ncls[s ? FW_D_DPORT : FW_D_SPORT] < 2)
 			continue;
@@ -309,16 +315,31 @@ static void gen_classify(struct gen *g)
 		E(g, MOAT_STX_MEM(MOAT_W, FP, R1, S_DKEY + 4 * FW_D_TBITS));
 		moat_builder_bind(g->b, miss);
 	}
-	moat_label miss = moat_builder_label(g->b);
+	moat_label miss = moat_builder_label(g->b), take = moat_builder_label(g->b);
 	E(g, MOAT_MOV64_IMM(R1, p->default_pass ? ACT_PASS : 0));
 	E(g, MOAT_STX_MEM(MOAT_DW, FP, R1, S_ACT));
-	map_key(g, g->decision, S_DKEY);
+	if (g->direct) { /* index = the class tuple in mixed radix */
+		E(g, MOAT_MOV64_IMM(R1, 0));
+		for (int d = 0; d < FW_NDIM; d++) {
+			if (p->ncls[d] < 2)
+				continue;
+			E(g, MOAT_ALU64_IMM(MOAT_MUL, R1, (int32_t)p->ncls[d]));
+			E(g, MOAT_LDX_MEM(MOAT_W, R2, FP, (int16_t)(S_DKEY + 4 * d)));
+			E(g, MOAT_ALU64_REG(MOAT_ADD, R1, R2));
+		}
+		E(g, MOAT_STX_MEM(MOAT_W, FP, R1, S_KEY));
+	}
+	map_key(g, g->decision, g->direct ? S_KEY : S_DKEY);
 	call(g, H_LOOKUP);
 	moat_builder_jmp_imm(g->b, MOAT_JEQ, R0, 0, miss);
+	E(g, MOAT_LDX_MEM(MOAT_W, R1, R0, 4));
+	moat_builder_jmp32_imm(g->b, MOAT_JSET, R1, ACT_VALID, take);
+	moat_builder_ja(g->b, miss);
+	moat_builder_bind(g->b, take);
+	E(g, MOAT_ALU64_IMM(MOAT_AND, R1, ~ACT_VALID));
+	E(g, MOAT_STX_MEM(MOAT_DW, FP, R1, S_ACT));
 	E(g, MOAT_LDX_MEM(MOAT_W, R1, R0, 0));
 	E(g, MOAT_STX_MEM(MOAT_DW, FP, R1, S_RULE));
-	E(g, MOAT_LDX_MEM(MOAT_W, R1, R0, 4));
-	E(g, MOAT_STX_MEM(MOAT_DW, FP, R1, S_ACT));
 	moat_builder_bind(g->b, miss);
 }
 
@@ -470,9 +491,14 @@ static int fill_maps(struct gen *g, const struct moat_fw_rules *rs, struct moat_
 		r = moat_map_update(g->l4, &i, &p->l4_cls[i], MOAT_MAP_ANY, err);
 	for (size_t i = 0; r == 0 && i < p->ent.n; i++) {
 		const struct fw_rule *ru = &rs->rules.v[p->ent.v[i].rule - 1];
-		uint32_t v[2] = { p->ent.v[i].rule,
-				  (ru->pass ? ACT_PASS : 0) | (ru->pass && ru->keep_state ? ACT_KEEP : 0) };
-		r = moat_map_update(g->decision, p->ent.v[i].cls, v, MOAT_MAP_ANY, err);
+		uint32_t v[2] = { p->ent.v[i].rule, ACT_VALID | (ru->pass ? ACT_PASS : 0) |
+							     (ru->pass && ru->keep_state ? ACT_KEEP : 0) };
+		uint32_t idx = 0;
+		for (int d = 0; d < FW_NDIM; d++)
+			if (p->ncls[d] > 1)
+				idx = idx * p->ncls[d] + p->ent.v[i].cls[d];
+		r = moat_map_update(g->decision, g->direct ? (const void *)&idx : p->ent.v[i].cls, v,
+				    MOAT_MAP_ANY, err);
 	}
 	for (size_t t = 0; r == 0 && t < rs->tables.n; t++) {
 		uint32_t one = 1;
@@ -493,8 +519,14 @@ static int make_maps(struct gen *g, const struct moat_fw_rules *rs, struct moat_
 	g->addr = new_map(MOAT_MAP_LPM_TRIE, 20, 8, (uint32_t)p->pfx.n, "fw_addr", err);
 	g->ports = g->addr ? new_map(MOAT_MAP_ARRAY, 4, 8, FW_NOPORT + 1, "fw_ports", err) : NULL;
 	g->l4 = g->ports ? new_map(MOAT_MAP_ARRAY, 4, 4, FW_L4_SLOTS, "fw_l4", err) : NULL;
-	g->decision = g->l4 ? new_map(MOAT_MAP_HASH, 24, 8, (uint32_t)p->ent.n, "fw_decision", err)
-			    : NULL;
+	uint64_t tuples = 1;
+	for (int d = 0; d < FW_NDIM; d++)
+		if (tuples <= DIRECT_MAX)
+			tuples *= p->ncls[d] ? p->ncls[d] : 1;
+	g->direct = tuples <= DIRECT_MAX;
+	if (g->l4)
+		g->decision = g->direct ? new_map(MOAT_MAP_ARRAY, 4, 8, (uint32_t)tuples, "fw_decision", err)
+					: new_map(MOAT_MAP_HASH, 24, 8, (uint32_t)p->ent.n, "fw_decision", err);
 	g->counters = g->decision ? new_map(MOAT_MAP_ARRAY, 4, 16, g->nrules + 2, "fw_counters", err)
 				  : NULL;
 	g->state = g->counters ? new_map(MOAT_MAP_LRU_HASH, 40, 16, 65536, "fw_state", err) : NULL;
