@@ -386,8 +386,71 @@ static int parse_flags(struct parser *p, struct fw_rule *r)
 	return 0;
 }
 
-int fw_parse_rule(struct parser *p, struct fw_rule *r);
-int fw_parse_rule(struct parser *p, struct fw_rule *r)
+/* Options after the addresses: flags, keep/no state, label. */
+static int rule_options(struct parser *p, struct fw_rule *r)
+{
+	int e;
+	for (;;) {
+		if (peek(p)->kind == FT_NL)
+			return 0;
+		if (accept(p, "flags")) {
+			if ((e = parse_flags(p, r)) < 0)
+				return e;
+		} else if (accept(p, "keep") || accept(p, "modulate")) {
+			if (!accept(p, "state"))
+				return expected(p, "'state'");
+			r->keep_state = true;
+		} else if (accept(p, "no")) {
+			if (!accept(p, "state"))
+				return expected(p, "'state'");
+			r->keep_state = false;
+		} else if (accept(p, "label")) {
+			const struct fw_tok *l = peek(p);
+			if (l->kind != FT_STRING)
+				return expected(p, "a quoted label");
+			free(r->label);
+			if (!(r->label = strdup(l->text)))
+				return moat_error_set(p->err, ENOMEM, "out of memory");
+			next(p);
+		} else {
+			return expected(p, "a rule option (flags, keep state, label) or the end of "
+					   "the rule");
+		}
+	}
+}
+
+/* pf's consistency rules: ports and flags belong to protocols that have
+ * them; addresses agree with inet/inet6. */
+static int rule_check(struct parser *p, struct fw_rule *r, const struct fw_tok *first)
+{
+	bool tcp_udp_only = r->proto_set && !(r->protos[0] & ~((1ull << 6) | (1ull << 17))) &&
+			    !(r->protos[1] | r->protos[2] | r->protos[3]);
+	bool tcp_only = r->proto_set && r->protos[0] == 1ull << 6 &&
+			!(r->protos[1] | r->protos[2] | r->protos[3]);
+	if ((r->sport.set || r->dport.set) && !tcp_udp_only)
+		return fail(p, first, "%s: port needs 'proto tcp' or 'proto udp'",
+			    r->pass ? "pass" : "block");
+	if (r->flags_set && !tcp_only)
+		return fail(p, first, "%s: flags need 'proto tcp'", r->pass ? "pass" : "block");
+	for (int s = 0; s < 2; s++) {
+		const struct fw_host *h = s ? &r->to : &r->from;
+		for (size_t i = 0; r->af && i < h->pfx.n; i++) {
+			bool v4 = h->pfx.v[i].plen >= 96 && h->pfx.v[i].a[10] == 0xff &&
+				  h->pfx.v[i].a[11] == 0xff;
+			if ((r->af == 4) != v4) {
+				struct sbuf b = { 0 };
+				fw_prefix_print(&h->pfx.v[i], &b);
+				int e = fail(p, first, "address %s is not an %s address",
+					     b.s ? b.s : "?", r->af == 4 ? "inet" : "inet6");
+				sbuf_release(&b);
+				return e;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_rule(struct parser *p, struct fw_rule *r)
 {
 	const struct fw_tok *first = peek(p);
 	r->line = first->line;
@@ -438,61 +501,9 @@ int fw_parse_rule(struct parser *p, struct fw_rule *r)
 				return e;
 		}
 	}
-	for (;;) {
-		const struct fw_tok *t = peek(p);
-		if (t->kind == FT_NL)
-			break;
-		if (accept(p, "flags")) {
-			if ((e = parse_flags(p, r)) < 0)
-				return e;
-		} else if (accept(p, "keep") || accept(p, "modulate")) {
-			if (!accept(p, "state"))
-				return expected(p, "'state'");
-			r->keep_state = true;
-		} else if (accept(p, "no")) {
-			if (!accept(p, "state"))
-				return expected(p, "'state'");
-			r->keep_state = false;
-		} else if (accept(p, "label")) {
-			const struct fw_tok *l = peek(p);
-			if (l->kind != FT_STRING)
-				return expected(p, "a quoted label");
-			free(r->label);
-			if (!(r->label = strdup(l->text)))
-				return moat_error_set(p->err, ENOMEM, "out of memory");
-			next(p);
-		} else {
-			return expected(p, "a rule option (flags, keep state, label) or the end of "
-					   "the rule");
-		}
-	}
-	/* pf's rules: ports and flags belong to protocols that have them. */
-	bool tcp_udp_only = r->proto_set && !(r->protos[0] & ~((1ull << 6) | (1ull << 17))) &&
-			    !(r->protos[1] | r->protos[2] | r->protos[3]);
-	bool tcp_only = r->proto_set && r->protos[0] == 1ull << 6 &&
-			!(r->protos[1] | r->protos[2] | r->protos[3]);
-	if ((r->sport.set || r->dport.set) && !tcp_udp_only)
-		return fail(p, first, "%s: port needs 'proto tcp' or 'proto udp'",
-			    r->pass ? "pass" : "block");
-	if (r->flags_set && !tcp_only)
-		return fail(p, first, "%s: flags need 'proto tcp'", r->pass ? "pass" : "block");
-	for (int s = 0; s < 2; s++) {
-		const struct fw_host *h = s ? &r->to : &r->from;
-		for (size_t i = 0; r->af && i < h->pfx.n; i++) {
-			bool v4 = h->pfx.v[i].plen >= 96 && h->pfx.v[i].a[10] == 0xff &&
-				  h->pfx.v[i].a[11] == 0xff;
-			if ((r->af == 4) != v4) {
-				struct sbuf b = { 0 };
-				fw_prefix_print(&h->pfx.v[i], &b);
-				e = moat_error_at(p->err, EINVAL, p->file, r->line, r->col,
-						  "address %s is not an %s address",
-						  b.s ? b.s : "?", r->af == 4 ? "inet" : "inet6");
-				sbuf_release(&b);
-				return e;
-			}
-		}
-	}
-	return 0;
+	if ((e = rule_options(p, r)) < 0)
+		return e;
+	return rule_check(p, r, first);
 }
 
 static int parse_table(struct parser *p)
@@ -595,26 +606,7 @@ static int parse_macro(struct parser *p, const struct fw_tok *name)
 	return 0;
 }
 
-static int rule_release_push(struct parser *p, struct fw_rule *r, int e);
-
-static int statement(struct parser *p)
-{
-	const struct fw_tok *t = peek(p);
-	if (t->kind == FT_WORD && p->st.n > 1 && p->st.v[1].kind == FT_EQ)
-		return parse_macro(p, t);
-	if (is_word(t, "table"))
-		return parse_table(p);
-	if (is_word(t, "set"))
-		return parse_set(p);
-	if (is_word(t, "pass") || is_word(t, "block")) {
-		struct fw_rule r = { 0 };
-		return rule_release_push(p, &r, fw_parse_rule(p, &r));
-	}
-	return expected(p, "'pass', 'block', 'table', 'set' or a macro definition");
-}
-
-void fw_rule_release(struct fw_rule *r);
-void fw_rule_release(struct fw_rule *r)
+static void fw_rule_release(struct fw_rule *r)
 {
 	vec_release(&r->from.pfx);
 	vec_release(&r->to.pfx);
@@ -624,6 +616,7 @@ void fw_rule_release(struct fw_rule *r)
 	free(r->dport.text);
 	free(r->label);
 }
+
 
 static int rule_release_push(struct parser *p, struct fw_rule *r, int e)
 {
@@ -636,6 +629,23 @@ static int rule_release_push(struct parser *p, struct fw_rule *r, int e)
 		fw_rule_release(r);
 	return e;
 }
+
+static int statement(struct parser *p)
+{
+	const struct fw_tok *t = peek(p);
+	if (t->kind == FT_WORD && p->st.n > 1 && p->st.v[1].kind == FT_EQ)
+		return parse_macro(p, t);
+	if (is_word(t, "table"))
+		return parse_table(p);
+	if (is_word(t, "set"))
+		return parse_set(p);
+	if (is_word(t, "pass") || is_word(t, "block")) {
+		struct fw_rule r = { 0 };
+		return rule_release_push(p, &r, parse_rule(p, &r));
+	}
+	return expected(p, "'pass', 'block', 'table', 'set' or a macro definition");
+}
+
 
 void moat_fw_rules_free(struct moat_fw_rules *rs)
 {
