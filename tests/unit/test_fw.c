@@ -256,8 +256,105 @@ static void test_check(void)
 	moat_fw_rules_free(rs);
 }
 
+/*
+ * The classifier against a direct reading of pf's semantics: random rule
+ * sets (actions, quick, protocols, negated prefixes, port ranges, a
+ * default) and random packets; the VM's deciding rule must be the one a
+ * loop over the rules finds.
+ */
+struct rrule {
+	bool pass, quick, neg;
+	int proto;	  /* 0 any, 6, 17, 1 */
+	int a, b, plen;	  /* 10.a.b.0/plen (plen 0: any) */
+	int lo, hi;	  /* destination ports, lo < 0: any */
+};
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(unsigned n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) % n;
+}
+
+static bool rmatch(const struct rrule *r, int a, int b, int proto, int port)
+{
+	if (r->proto && r->proto != proto)
+		return false;
+	if (r->plen) {
+		bool in = a == r->a && (r->plen == 16 || b == r->b);
+		if (in == r->neg)
+			return false;
+	}
+	return r->lo < 0 || (port >= r->lo && port <= r->hi);
+}
+
+static void test_random(void)
+{
+	int bad = 0, runs = 0;
+	for (int set = 0; set < 40 && bad < 3; set++) {
+		struct rrule rr[12];
+		int n = 1 + (int)rnd(12);
+		bool def_pass = rnd(2);
+		char src[4096];
+		size_t o = (size_t)snprintf(src, sizeof(src), "set default %s\n", def_pass ? "pass" : "block");
+		for (int i = 0; i < n; i++) {
+			struct rrule *r = &rr[i];
+			static const int protos[] = { 0, 6, 17, 1 };
+			r->pass = rnd(2);
+			r->quick = rnd(4) == 0;
+			r->proto = protos[rnd(4)];
+			r->plen = rnd(3) == 0 ? 0 : rnd(2) ? 16 : 24;
+			r->neg = r->plen && rnd(3) == 0;
+			r->a = (int)rnd(3);
+			r->b = (int)rnd(3);
+			r->lo = (r->proto == 6 || r->proto == 17) && rnd(2) ? (int)rnd(6) * 10 : -1;
+			r->hi = r->lo + (int)rnd(3) * 10;
+			o += (size_t)snprintf(src + o, sizeof(src) - o, "%s in%s", r->pass ? "pass" : "block",
+					      r->quick ? " quick" : "");
+			if (r->proto)
+				o += (size_t)snprintf(src + o, sizeof(src) - o, " proto %d", r->proto);
+			if (r->plen)
+				o += (size_t)snprintf(src + o, sizeof(src) - o, " from %s10.%d.%d.0/%d",
+						      r->neg ? "! " : "", r->a, r->plen == 16 ? 0 : r->b, r->plen);
+			if (r->lo >= 0)
+				o += (size_t)snprintf(src + o, sizeof(src) - o, " to port %d:%d", r->lo, r->hi);
+			o += (size_t)snprintf(src + o, sizeof(src) - o, "\n");
+		}
+		struct fw_case c;
+		if (!fw_open(&c, src, MOAT_FW_IN)) {
+			bad++;
+			continue;
+		}
+		for (int k = 0; k < 40; k++) {
+			static const int protos[] = { 6, 17, 1 };
+			int a = (int)rnd(4), b = (int)rnd(4), proto = protos[rnd(3)];
+			int port = (int)rnd(70);
+			char ip[32];
+			snprintf(ip, sizeof(ip), "10.%d.%d.9", a, b);
+			int want = 0;
+			for (int i = 0; i < n; i++)
+				if (rmatch(&rr[i], a, b, proto, proto == 1 ? -100 : port)) {
+					want = i + 1;
+					if (rr[i].quick)
+						break;
+				}
+			bool pass = want ? rr[want - 1].pass : def_pass;
+			char exp[16];
+			snprintf(exp, sizeof(exp), "%c%d", pass ? 'P' : 'B', want);
+			const char *got = verdict(&c, frame(ip, "192.0.2.1", proto, 1234, port, 0, 0, 0));
+			runs++;
+			if (strcmp(got, exp) && bad++ < 3)
+				diag("rules:\n%spacket 10.%d.%d.9 proto %d port %d: got %s, want %s", src, a,
+				     b, proto, port, got, exp);
+		}
+		fw_close(&c);
+	}
+	ok(bad == 0, "%d random packets through 40 random rule sets decide as pf's rules say", runs);
+}
+
 int main(void)
 {
+	test_random();
 	test_errors();
 	test_roundtrip();
 	test_verdicts();
