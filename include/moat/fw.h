@@ -145,6 +145,7 @@ struct moat_fw_verdict {
 	uint32_t rule;	 /* deciding rule (1-based), 0 for the default or non-IP traffic */
 	bool by_state;	 /* an existing connection's state let it through */
 	bool not_ip;	 /* not IPv4/IPv6: passed without rules */
+	bool truncated;	 /* an IP, TCP or UDP header was cut short: blocked */
 };
 
 struct moat_fw_runner;

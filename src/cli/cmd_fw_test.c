@@ -21,8 +21,9 @@ const char cmd_fw_test_usage[] =
 	"  N pass|block default     no rule matched: the default decided\n"
 	"  N pass state R           an existing connection of rule R's let it in\n"
 	"  N pass not-ip            not IPv4 or IPv6: passed without rules\n"
+	"  N block truncated        an IP, TCP or UDP header cut short\n"
 	"\n"
-	"then a summary.  Truncated IP headers are blocked, as in the kernel.\n"
+	"then a summary.\n"
 	"\n"
 	"  -r, --read CAPTURE  the packets\n"
 	"  --explain           also print each packet (addresses, ports, TCP flags)\n"
@@ -72,7 +73,8 @@ static void summarize(const uint8_t *p, size_t len, char *out, size_t outlen)
 		return;
 	}
 	const char *pn = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp"
-		       : proto == 58 ? "icmp6" : NULL;
+		       : proto == 58 ? "icmp6" : proto == 50 ? "esp" : proto == 51 ? "ah"
+		       : proto == 47 ? "gre" : NULL;
 	char pbuf[16];
 	if (!pn) {
 		snprintf(pbuf, sizeof(pbuf), "proto %d", proto);
@@ -113,6 +115,8 @@ static void print_verdict(const struct test_opts *o, const struct moat_fw_rules 
 	}
 	if (v->not_ip)
 		printf("%zu pass not-ip", n);
+	else if (v->truncated)
+		printf("%zu block truncated", n);
 	else if (v->by_state)
 		printf("%zu pass state %u", n, v->rule);
 	else if (v->rule)
@@ -126,6 +130,10 @@ static void print_verdict(const struct test_opts *o, const struct moat_fw_rules 
 		char *text = moat_fw_rule_format(rs, v->rule);
 		if (text)
 			printf("\n    %s:%d: %s", o->rules, moat_fw_rule_line(rs, v->rule), text);
+		else if (!v->not_ip)
+			printf("\n    %s", v->truncated ? "truncated header: blocked"
+					     : v->pass	  ? "no rule matched: the default passes"
+							  : "no rule matched: the default blocks");
 		free(text);
 	}
 	putchar('\n');

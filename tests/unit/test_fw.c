@@ -175,7 +175,7 @@ static const char *verdict(struct fw_case *c, struct pkt k)
 		snprintf(buf, sizeof(buf), "error: %.20s", err.msg);
 		return buf;
 	}
-	snprintf(buf, sizeof(buf), "%c%u", v.by_state ? 'S' : v.not_ip ? 'N' : v.pass ? 'P' : 'B',
+	snprintf(buf, sizeof(buf), "%c%u", v.by_state ? 'S' : v.not_ip ? 'N' : v.truncated ? 'T' : v.pass ? 'P' : 'B',
 		 v.rule);
 	return buf;
 }
@@ -224,7 +224,7 @@ static void test_verdicts(void)
 	is_str(verdict(&c, arp), "N0", "ARP passes untouched");
 	struct pkt shortv4 = frame("10.9.9.9", "10.1.1.1", 6, 1, 2, 0, 0, 0);
 	shortv4.len = 30;
-	is_str(verdict(&c, shortv4), "B0", "truncated IPv4 header drops");
+	is_str(verdict(&c, shortv4), "T0", "truncated IPv4 header drops");
 	fw_close(&c);
 
 	if (fw_open(&c, "set default block\npass out proto udp keep state\n", MOAT_FW_OUT)) {

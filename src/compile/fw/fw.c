@@ -205,5 +205,6 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 	v->rule = rec[0];
 	v->by_state = rec[1] & 4;
 	v->not_ip = rec[1] & 8;
+	v->truncated = rec[1] & 16;
 	return 0;
 }
