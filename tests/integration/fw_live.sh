@@ -45,6 +45,7 @@ block in proto tcp to port 8023
 pass in proto udp from <friends> to port 9000
 pass in proto udp to \$server4 port 9100
 pass out keep state
+pass in proto tcp to port 8030 keep state
 R
 
 # listeners in B (TCP 8022, 8023, 8024 on both families; UDP 9000)
@@ -135,6 +136,22 @@ sleep 0.5
 [ ! -s "$tmp/blocked.out" ]; ok $? "no blocked packet passed during the reloads"
 after=$("$MOAT" fw show | sed -n 's/.*; \([0-9]*\) tracked.*/\1/p')
 [ "$after" -ge "$conns" ] && [ "$conns" -gt 0 ]; ok $? "connection state kept across reloads ($conns before, $after after)"
+
+# a connection established before a reload that drops its rule lives on by its state
+inB "$MOAT" fw load "$tmp/rules.conf" --dev $VB
+: >"$tmp/conn.out"
+ip netns exec $B timeout 8 nc -l 8030 >"$tmp/conn.out" 2>/dev/null &
+sleep 0.3
+(echo first; sleep 2; echo second; sleep 0.5) | ip netns exec $A timeout 6 nc $IPB 8030 &
+client=$!
+sleep 1
+grep -v 8030 "$tmp/rules.conf" >"$tmp/rules3.conf"
+inB "$MOAT" fw load "$tmp/rules3.conf" --dev $VB; ok $? "reload without the rule for port 8030"
+wait $client
+grep -q second "$tmp/conn.out"; ok $? "the established connection still carries data after the reload"
+ip netns exec $B nc -k -l 8030 >/dev/null 2>&1 &
+sleep 0.3
+! connects $A $IPB 8030; ok $? "a new connection to 8030 (listening) is blocked"
 
 # fw test on a capture of what A sends agrees with the kernel's counters
 inB "$MOAT" fw unload --dev $VB && inB "$MOAT" fw load "$tmp/rules.conf" --dev $VB
