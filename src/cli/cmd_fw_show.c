@@ -22,6 +22,7 @@ const char cmd_fw_show_usage[] =
 	"\n"
 	"  pass in proto tcp to any port 22 keep state  # 1: in 12 p 1032 B, out 0 p 0 B\n"
 	"\n"
+	"Tables are listed with their live entries (after 'moat fw table' changes).\n"
 	"The output is itself a valid rule file: 'moat fw check' reads it back, and\n"
 	"loading it gives the same rules.  The default's counters and the number of\n"
 	"tracked connections close the listing.\n"
@@ -94,6 +95,31 @@ struct shown {
 	size_t conns;
 };
 
+/* "table <NAME> { live entries }" from the pinned map, so what fw show
+ * prints is what the kernel enforces after fw table changes. */
+static void print_live_table(const char *dev, const char *name, const char *saved)
+{
+	char pin[64];
+	snprintf(pin, sizeof(pin), "t_%s", name);
+	int fd = open_pin(dev, pin);
+	if (fd < 0) {
+		printf("%s\n", saved);
+		return;
+	}
+	printf("table <%s>", name);
+	uint8_t key[20], next[20];
+	void *prev = NULL;
+	int n = 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		char buf[64];
+		printf("%s%s", n++ ? ", " : " { ", moat_fw_table_key_str(next, buf, sizeof(buf)));
+		memcpy(key, next, sizeof(key));
+		prev = key;
+	}
+	printf("%s\n", n ? " }" : "");
+	close(fd);
+}
+
 static void show_text(const struct shown *s)
 {
 	size_t nr = moat_fw_rule_count(s->rs);
@@ -107,7 +133,9 @@ static void show_text(const struct shown *s)
 	for (char *line = all; line && *line; i++) {
 		char *nl = strchr(line, '\n');
 		*nl = 0;
-		if (i + nr < lines) {
+		if (i < moat_fw_table_count(s->rs)) {
+			print_live_table(s->dev, moat_fw_table_name(s->rs, i), line);
+		} else if (i + nr < lines) {
 			printf("%s\n", line);
 		} else {
 			uint32_t k = (uint32_t)(i + nr - lines + 1);

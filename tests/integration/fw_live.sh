@@ -89,6 +89,10 @@ udp_gets $A $IPB 9000; ok $? "UDP 9000 from a table member passes (rule 5)"
 "$MOAT" fw table friends add $IPA; ok $? "fw table add"
 "$MOAT" fw table friends list | grep -qx "$IPA"; ok $? "fw table list"
 udp_gets $A $IPB 9000; ok $? "UDP 9000 passes again, no reload"
+"$MOAT" fw table friends add 192.0.2.0/24 && "$MOAT" fw show | grep -q "^table <friends> { .*192.0.2.0/24"
+ok $? "fw show lists the table's live entries"
+"$MOAT" fw table friends del 192.0.2.0/24; ok $? "fw table del of a prefix"
+must_fail 1 "deleting an absent entry" "$MOAT" fw table friends del 192.0.2.0/24
 
 # outgoing: B connects to A; the SYN-ACK comes in by B's state (rule 7)
 ip netns exec $A nc -k -l 7000 >/dev/null 2>&1 &
