@@ -60,6 +60,9 @@ int cmd_seccomp_show(int argc, char **argv);
 extern const char cmd_seccomp_usage[];
 extern const struct cli_cmd cli_seccomp_cmds[];
 
+int cmd_fw(int argc, char **argv);
+
+extern const struct cli_cmd cli_fw_cmds[];
 extern const struct cli_cmd cli_commands[];
 
 #endif

@@ -17,6 +17,13 @@ static const char bpf_usage[] =
 	"The BPF engine: assemble, disassemble, verify and run eBPF programs.\n"
 	"Run 'moat help bpf SUBCOMMAND' for each subcommand's options.\n";
 
+static const char fw_usage[] =
+	"usage: moat fw SUBCOMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"The firewall: pf-like rule files (docs/fw.md) compiled to eBPF, tested on\n"
+	"captures in moat's VM, enforced in the kernel at XDP or TC with connection\n"
+	"state and per-rule counters.  Run 'moat help fw SUBCOMMAND' for each one.\n";
+
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
@@ -27,6 +34,8 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_trace_usage, cmd_trace, NULL },
 	{ "filter", "print the packets a tcpdump filter expression matches (capture or live)",
 	  cmd_filter_usage, cmd_filter, NULL },
+	{ "fw", "firewall: compile, test and enforce pf-like rule files", fw_usage, cmd_fw,
+	  cli_fw_cmds },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

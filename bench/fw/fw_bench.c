@@ -1,0 +1,132 @@
+/*
+ * bench/fw: the firewall's per-packet cost in the kernel, measured with
+ * BPF_PROG_TEST_RUN (repeat), for K = 1, 100, 1000, 10000 rules: K-1
+ * "block in from 10.a.b.0/24" rules that do not match and a last one that
+ * does (the worst case for a linear rule list).  Also moat's compile time.
+ * Root.  Prints "K rules entries compile_ms ns_per_packet ratio_to_K=1".
+ *
+ *   fw_bench [-n REPEAT] [K...]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include <moat/fw.h>
+#include <moat/kernel.h>
+#include <moat/kernel_netdev.h>
+#include <moat/map.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static char *rules_text(int k)
+{
+	size_t cap = (size_t)k * 40 + 64;
+	char *s = malloc(cap), *p = s;
+	for (int i = 0; i < k - 1; i++)
+		p += sprintf(p, "block in from 10.%d.%d.0/24\n", i / 256 % 256, i % 256);
+	sprintf(p, "block in from 198.18.0.0/30\n");
+	return s;
+}
+
+/* Ethernet + IPv4 + UDP 198.18.0.1:40000 -> 198.18.0.2:9, 18 bytes of payload. */
+static void frame(uint8_t *f, size_t *len)
+{
+	memset(f, 0, 64);
+	f[12] = 0x08;
+	uint8_t *ip = f + 14;
+	ip[0] = 0x45;
+	ip[3] = 46;
+	ip[8] = 64;
+	ip[9] = 17;
+	uint8_t src[4] = { 198, 18, 0, 1 }, dst[4] = { 198, 18, 0, 2 };
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	ip[20] = 40000 >> 8;
+	ip[21] = 40000 & 0xff;
+	ip[23] = 9;
+	ip[25] = 26;
+	*len = 14 + 20 + 8 + 18;
+}
+
+static int bench_one(int k, unsigned repeat, double *ns, double *cms, size_t *entries)
+{
+	struct moat_error err;
+	char *text = rules_text(k);
+	double t0 = now_ms();
+	struct moat_fw_rules *rs = moat_fw_parse(text, strlen(text), "bench.conf", NULL, &err);
+	MOAT_OPTS(moat_fw_compile_opts, co, .hook = MOAT_FW_XDP, .dir = MOAT_FW_IN);
+	struct moat_fw_prog *fp = rs ? moat_fw_compile(rs, &co, &err) : NULL;
+	*cms = now_ms() - t0;
+	struct moat_kprog *kp = fp ? moat_kernel_load(moat_fw_prog_prog(fp), NULL, &err) : NULL;
+	int rc = -1;
+	if (!kp) {
+		fprintf(stderr, "fw_bench: K=%d: %s\n", k, err.msg);
+		goto out;
+	}
+	*entries = moat_fw_prog_entries(fp);
+	struct moat_prog *prog = moat_fw_prog_prog(fp);
+	for (size_t i = 0; i < moat_prog_map_count(prog); i++)
+		if (moat_kernel_map_fill(moat_prog_map(prog, i), moat_kprog_map_fd(kp, i), &err) < 0) {
+			fprintf(stderr, "fw_bench: %s\n", err.msg);
+			goto out;
+		}
+	uint8_t f[64];
+	size_t len;
+	frame(f, &len);
+	double best = 1e18;
+	for (int b = 0; b < 5; b++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
+			    .repeat = repeat);
+		if (bpf_prog_test_run_opts(moat_kprog_fd(kp), &o) < 0 || o.retval != 1) {
+			fprintf(stderr, "fw_bench: test run: %s, verdict %u (want 1, drop)\n",
+				strerror(errno), o.retval);
+			goto out;
+		}
+		if (o.duration < best)
+			best = o.duration;
+	}
+	*ns = best;
+	rc = 0;
+out:
+	moat_kprog_free(kp);
+	moat_fw_prog_free(fp);
+	moat_fw_rules_free(rs);
+	free(text);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned repeat = 1000000;
+	int ks[16] = { 1, 100, 1000, 10000 }, nk = 4, a = 1;
+	if (a + 1 < argc && !strcmp(argv[a], "-n")) {
+		repeat = (unsigned)atoi(argv[a + 1]);
+		a += 2;
+	}
+	if (a < argc)
+		nk = 0;
+	for (; a < argc && nk < 16; a++)
+		ks[nk++] = atoi(argv[a]);
+	printf("# moat fw at XDP, BPF_PROG_TEST_RUN x%u, min of 5: the last rule matches\n", repeat);
+	printf("K\tentries\tcompile_ms\tns_per_pkt\tvs_K1\n");
+	double base = 0;
+	for (int i = 0; i < nk; i++) {
+		double ns, cms;
+		size_t ent = 0;
+		if (bench_one(ks[i], repeat, &ns, &cms, &ent) < 0)
+			return 1;
+		if (i == 0)
+			base = ns;
+		printf("%d\t%zu\t%.1f\t%.1f\t%.2f\n", ks[i], ent, cms, ns, ns / base);
+	}
+	return 0;
+}
