@@ -157,11 +157,11 @@ printf '\xff\xff\xff\x7f' | dd of="$tmp/corrupt.pcap" bs=1 seek=$((off + 8)) con
 	pass "corrupt record: the packets before it, then the error" || fail "corrupt record: exit $st, $(tr '\n' '|' <"$tmp/err")"
 printf 'this is not a capture file at all' >"$tmp/junk.pcap"
 must_fail 1 "not a capture" "$MOAT" filter -r "$tmp/junk.pcap" ip
-grep -q "^moat: filter: $tmp/junk.pcap: " /tmp/moat_mf.err && pass "its error names the file" || fail "junk: $(cat /tmp/moat_mf.err)"
+grep -q "^moat: filter: $tmp/junk.pcap: " "$MF_ERR" && pass "its error names the file" || fail "junk: $(cat "$MF_ERR")"
 must_fail 1 "missing capture" "$MOAT" filter -r /nonexistent.pcap ip
 must_fail 1 "an expression on a link type the compiler does not know" "$MOAT" filter -r "$P/802_15_4_beacon.pcap" ip
-grep -q "^moat: filter: $P/802_15_4_beacon.pcap: .*link type" /tmp/moat_mf.err && pass "that error names the capture" ||
-	fail "unknown link type: $(cat /tmp/moat_mf.err)"
+grep -q "^moat: filter: $P/802_15_4_beacon.pcap: .*link type" "$MF_ERR" && pass "that error names the capture" ||
+	fail "unknown link type: $(cat "$MF_ERR")"
 "$MOAT" filter -q -r - udp <"$P/HSRP_failover.pcap" 2>"$tmp/err"
 grep -q '^39 packets read, 39 matched$' "$tmp/err" && pass "-r - reads stdin" || fail "-r -: $(cat "$tmp/err")"
 

@@ -190,12 +190,12 @@ ok $? "fw test --explain names the deciding rule's line and text"
 
 # bad input: nothing half loaded
 must_fail 1 "unknown interface" "$MOAT" fw load "$tmp/rules.conf" --dev nosuch0
-grep -q "no network interface 'nosuch0'" /tmp/moat_mf.err; ok $? "names the interface"
+grep -q "no network interface 'nosuch0'" "$MF_ERR"; ok $? "names the interface"
 must_fail 1 "unknown table" "$MOAT" fw table nosuch list
 printf 'pass in proto tcp to port ssh2\n' >"$tmp/bad.conf"
 inB "$MOAT" fw unload --dev $VB
 must_fail 1 "parse error" nsenter --net=/var/run/netns/$B "$MOAT" fw load "$tmp/bad.conf" --dev $VB
-grep -q "bad.conf:1:27: expected a port number, got 'ssh2'" /tmp/moat_mf.err && grep -q '^   *\^$' /tmp/moat_mf.err
+grep -q "bad.conf:1:27: expected a port number, got 'ssh2'" "$MF_ERR" && grep -q '^   *\^$' "$MF_ERR"
 ok $? "file:line:col and a caret"
 [ ! -e /sys/fs/bpf/moat/fw/$VB ] && ! ip -n $B link show $VB | grep -q xdp; ok $? "nothing loaded after the failure"
 must_fail 2 "--xdp with --tc" "$MOAT" fw load "$tmp/rules.conf" --dev $VB --xdp --tc

@@ -4,7 +4,7 @@ source "$MOAT_TOP/tests/lib/tap.sh"
 source "$MOAT_TOP/tests/lib/sandbox.sh"
 [ "$(id -u)" = 0 ] || { skip "needs root"; done_testing; exit; }
 before=$(leftovers)
-msg() { grep -qF "$1" /tmp/moat_mf.err && pass "  says: $1" || fail "message: $(cat /tmp/moat_mf.err)"; }
+msg() { grep -qF "$1" "$MF_ERR" && pass "  says: $1" || fail "message: $(cat "$MF_ERR")"; }
 
 must_fail 2 "no command" "$MOAT" run
 must_fail 1 "a missing rootfs" "$MOAT" run --rootfs /nonexistent/root -- true
@@ -37,7 +37,7 @@ msg "working directory /nonexistent: No such file or directory"
 p=$(mktemp /tmp/moat-prof.XXXXXX)
 printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [ {"names": ["read"], "action": ' >"$p"
 must_fail 1 "a broken seccomp profile" "$MOAT" run --seccomp "$p" -- true
-grep -q "^moat: run: $p:" /tmp/moat_mf.err && pass "  names the profile with a position" || fail "profile message: $(cat /tmp/moat_mf.err)"
+grep -q "^moat: run: $p:" "$MF_ERR" && pass "  names the profile with a position" || fail "profile message: $(cat "$MF_ERR")"
 rm -f "$p"
 must_fail 1 "a missing seccomp profile" "$MOAT" run --seccomp /nonexistent.json -- true
 # a symlink in the image must not lead a mount target (or a created directory) to the host

@@ -33,7 +33,7 @@ wait $pid
 
 hard=$(ulimit -Hn)
 must_fail 1 "a nofile hard limit above the caller's is refused" "$MOAT" run --ulimit nofile=$((hard + 1)) -- true
-grep -q "ulimit nofile: hard limit $((hard + 1)) is above this process's hard limit $hard" /tmp/moat_mf.err && pass "with a clear message" || fail "message: $(cat /tmp/moat_mf.err)"
+grep -q "ulimit nofile: hard limit $((hard + 1)) is above this process's hard limit $hard" "$MF_ERR" && pass "with a clear message" || fail "message: $(cat "$MF_ERR")"
 out=$("$MOAT" run --ulimit nofile=1024:4096 "${PROBE[@]}" -- /probe/probe rlimit)
 [ "$out" = "nofile: 1024 4096" ] && pass "--ulimit nofile=1024:4096 applies inside" || fail "rlimit: $out"
 must_fail 2 "an unknown ulimit name is a usage error" "$MOAT" run --ulimit bogus=1 -- true

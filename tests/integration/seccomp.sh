@@ -80,11 +80,11 @@ head -1 "$tmp/d.profile" | grep -qx 'default errno EPERM' && pass "show starts w
 
 # ---- errors and usage
 must_fail 1 "broken text profile" "$MOAT" seccomp compile "$g/bad-arg.profile"
-grep -qx "moat: seccomp compile: $g/bad-arg.profile:3:31: expected arg0 .. arg5, got 'arg7'" /tmp/moat_mf.err \
-	&& pass "error names file:line:col" || fail "error text: $(cat /tmp/moat_mf.err)"
+grep -qx "moat: seccomp compile: $g/bad-arg.profile:3:31: expected arg0 .. arg5, got 'arg7'" "$MF_ERR" \
+	&& pass "error names file:line:col" || fail "error text: $(cat "$MF_ERR")"
 must_fail 1 "broken JSON profile" "$MOAT" seccomp test "$g/bad-json.json" read
-grep -q "bad-json.json:6:3: unexpected '{', expected ',' or ']'" /tmp/moat_mf.err && pass "JSON error names line:col" \
-	|| fail "JSON error: $(cat /tmp/moat_mf.err)"
+grep -q "bad-json.json:6:3: unexpected '{', expected ',' or ']'" "$MF_ERR" && pass "JSON error names line:col" \
+	|| fail "JSON error: $(cat "$MF_ERR")"
 must_fail 1 "missing profile" "$MOAT" seccomp compile "$tmp/none.json"
 must_fail 2 "no profile" "$MOAT" seccomp compile
 must_fail 2 "unknown option" "$MOAT" seccomp compile --frob "$docker"

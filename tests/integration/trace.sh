@@ -145,13 +145,13 @@ expect_exact_counts tracepoint
 
 # --- bad input: one sentence, exit 1 or 2, never a crash
 must_fail 1 "unknown pid" "$MOAT" trace -p 999999999
-grep -q "^moat: trace: no process with pid 999999999$" /tmp/moat_mf.err; ok $? "unknown pid: one sentence"
+grep -q "^moat: trace: no process with pid 999999999$" "$MF_ERR"; ok $? "unknown pid: one sentence"
 must_fail 1 "unknown syscall" "$MOAT" trace --hist nosuchcall -- /bin/true
-grep -q "unknown syscall 'nosuchcall'" /tmp/moat_mf.err; ok $? "unknown syscall: named"
+grep -q "unknown syscall 'nosuchcall'" "$MF_ERR"; ok $? "unknown syscall: named"
 must_fail 1 "missing command" "$MOAT" trace -- /nonexistent/cmd
-grep -q "cannot run '/nonexistent/cmd': No such file or directory" /tmp/moat_mf.err; ok $? "missing command: named"
+grep -q "cannot run '/nonexistent/cmd': No such file or directory" "$MF_ERR"; ok $? "missing command: named"
 must_fail 1 "not a cgroup v2 directory" "$MOAT" trace --cgroup /tmp
-grep -q "'/tmp' is not a cgroup v2 directory" /tmp/moat_mf.err; ok $? "cgroup: explained"
+grep -q "'/tmp' is not a cgroup v2 directory" "$MF_ERR"; ok $? "cgroup: explained"
 must_fail 1 "no such container" "$MOAT" trace --container moat-trace-nope
 must_fail 2 "unknown event" "$MOAT" trace --events exec,bogus -- /bin/true
 must_fail 2 "no target" "$MOAT" trace --summary
@@ -160,8 +160,8 @@ must_fail 2 "bad duration" "$MOAT" trace --duration -3 -p 1
 must_fail 2 "bad hook" "$MOAT" trace --hook kprobe -p 1
 if command -v setpriv >/dev/null; then
 	must_fail 1 "no permission" setpriv --reuid=65534 --regid=65534 --clear-groups "$MOAT" trace -- /bin/true
-	grep -q "needs root" /tmp/moat_mf.err; ok $? "no permission: says root is needed"
-	[ "$(wc -l </tmp/moat_mf.err)" = 1 ]; ok $? "no permission: one line"
+	grep -q "needs root" "$MF_ERR"; ok $? "no permission: says root is needed"
+	[ "$(wc -l <"$MF_ERR")" = 1 ]; ok $? "no permission: one line"
 else
 	fail "setpriv missing"
 fi

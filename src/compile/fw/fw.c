@@ -124,12 +124,12 @@ char *moat_fw_check(const struct moat_fw_rules *rs, const char *iface, struct mo
 
 /* ---- running in moat's VM ---- */
 
-enum { CTX_XDP = 24, CTX_SKB = 192, MAX_FRAME = 65535 };
+enum { CTX_SKB = 192, MAX_FRAME = 65535 };
 
 struct moat_fw_runner {
 	const struct moat_fw_prog *fp;
 	struct moat_exec *exec;
-	uint8_t *buf; /* context, then the frame; below 2 GB */
+	uint8_t *buf; /* tc: the context, then the frame, below 2 GB; xdp: the frame */
 	size_t buf_len;
 	struct moat_map *verdict;
 };
@@ -158,7 +158,11 @@ struct moat_fw_runner *moat_fw_runner_new(struct moat_vm *vm, const struct moat_
 		moat_fw_runner_free(r);
 		return NULL;
 	}
-	MOAT_OPTS(moat_exec_opts, eo, .mode = MOAT_EXEC_CHECKED);
+	/* xdp programs run verified and unchecked on moat's xdp context; tc
+	 * programs read __sk_buff, which moat's VM does not convert yet, so they
+	 * run checked with 32-bit packet pointers into a buffer below 2 GB */
+	MOAT_OPTS(moat_exec_opts, eo,
+		  .mode = fp->hook == MOAT_FW_XDP ? MOAT_EXEC_INTERP : MOAT_EXEC_CHECKED);
 	r->exec = moat_exec_new(vm, fp->prog, &eo, err);
 	if (!r->exec) {
 		moat_fw_runner_free(r);
@@ -183,18 +187,23 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 	if (len > MAX_FRAME)
 		return moat_error_set(err, E2BIG, "frame of %zu bytes (at most %d)", len, MAX_FRAME);
 	bool xdp = r->fp->hook == MOAT_FW_XDP;
-	size_t ctx = xdp ? CTX_XDP : CTX_SKB;
-	memset(r->buf, 0, ctx);
-	memcpy(r->buf + ctx, frame, len);
-	uint32_t data = (uint32_t)(uintptr_t)(r->buf + ctx), end = data + (uint32_t)len;
-	memcpy(r->buf + (xdp ? 0 : 76), &data, 4);
-	memcpy(r->buf + (xdp ? 4 : 80), &end, 4);
-	if (!xdp) {
-		uint32_t l = (uint32_t)len;
-		memcpy(r->buf, &l, 4);
-	}
 	uint64_t ret;
-	int e = moat_exec_run(r->exec, r->buf, ctx + len, &ret, err);
+	int e;
+	if (xdp) {
+		struct moat_xdp_ctx c;
+		memcpy(r->buf, frame, len);
+		moat_xdp_ctx_init(&c, r->buf, len);
+		e = moat_exec_run(r->exec, &c, sizeof(c), &ret, err);
+	} else {
+		memset(r->buf, 0, CTX_SKB);
+		memcpy(r->buf + CTX_SKB, frame, len);
+		uint32_t data = (uint32_t)(uintptr_t)(r->buf + CTX_SKB), end = data + (uint32_t)len;
+		uint32_t l = (uint32_t)len;
+		memcpy(r->buf + 76, &data, 4);
+		memcpy(r->buf + 80, &end, 4);
+		memcpy(r->buf, &l, 4);
+		e = moat_exec_run(r->exec, r->buf, CTX_SKB + len, &ret, err);
+	}
 	if (e < 0)
 		return e;
 	uint32_t key = 0, rec[2];
