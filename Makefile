@@ -44,8 +44,11 @@ bench:
 	@$(MAKE) --no-print-directory INNER=1 build-bench
 	@scripts/bench-run build
 
-golden-update: all
-	@MOAT_GOLDEN_UPDATE=1 MOAT_BUILD=build tests/run tests/golden
+# Regenerates the expected outputs of every test that honours MOAT_GOLDEN_UPDATE.
+golden-update: deps
+	@$(MAKE) --no-print-directory INNER=1 BUILD=build/asan SAN=1 build-tests
+	@MOAT_GOLDEN_UPDATE=1 MOAT_BUILD=build/asan tests/run \
+		$$(grep -l MOAT_GOLDEN_UPDATE tests/integration/*.sh)
 
 clean:
 	rm -rf build
