@@ -22,7 +22,8 @@ struct moat_kernel_load_opts {
 	uint32_t attach_type;	/* the kernel's expected_attach_type (enum bpf_attach_type);
 				 * 0 = the usual one for the type (XDP: BPF_XDP, cgroup_skb:
 				 * ingress, cgroup_device: BPF_CGROUP_DEVICE) */
-	uint32_t attach_btf_id; /* tp_btf and iterators: the BTF id of the hook */
+	uint32_t attach_btf_id; /* tp_btf and iterators: the BTF id of the hook; a raw_tracepoint
+				 * program with one loads as tp_btf (the kernel's tracing type) */
 	const struct moat_verify_opts *verify; /* moat's verifier options; NULL = defaults */
 	/*
 	 * Kernel maps to use instead of creating new ones, indexed like the

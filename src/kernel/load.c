@@ -227,6 +227,12 @@ struct moat_kprog *moat_kernel_load(const struct moat_prog *prog,
 	char kname[16];
 	snprintf(kname, sizeof(kname), "%s", name && *name ? name : "moat");
 	enum bpf_prog_type kt = kernel_types[t].type;
+	/* a raw tracepoint program with a BTF id is a tp_btf program: the
+	 * kernel's tracing type, attached as a BTF-typed raw tracepoint */
+	if (t == MOAT_PROG_RAW_TRACEPOINT && lo.attach_btf_id) {
+		kt = BPF_PROG_TYPE_TRACING;
+		lo.expected_attach_type = BPF_TRACE_RAW_TP;
+	}
 	kp->fd = bpf_prog_load(kt, kname, "GPL", k, n, &lo);
 	if (kp->fd < 0) {
 		kernel_refusal(errno, k, n, kt, kname, &lo, o, err);

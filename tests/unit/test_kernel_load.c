@@ -120,6 +120,25 @@ static void test_refusals(void)
 	moat_prog_free(p);
 }
 
+/* A raw tracepoint program given a BTF id loads as the kernel's tp_btf. */
+static void test_tp_btf(void)
+{
+	struct moat_error err;
+	const struct moat_insn ret0[] = { MOAT_MOV64_IMM(MOAT_R0, 0), MOAT_EXIT_INSN() };
+	struct moat_prog *p = moat_prog_new(MOAT_PROG_RAW_TRACEPOINT, ret0, 2, &err);
+	int id = moat_kernel_tp_btf_id("sys_enter", &err);
+	ok(id > 0, "the kernel's BTF names sys_enter (%s)", id > 0 ? "" : err.msg);
+	MOAT_OPTS(moat_kernel_load_opts, o, .attach_btf_id = (uint32_t)(id > 0 ? id : 0));
+	struct moat_kprog *k = id > 0 ? moat_kernel_load(p, &o, &err) : NULL;
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	ok(k && bpf_obj_get_info_by_fd(moat_kprog_fd(k), &info, &len) == 0 &&
+		   info.type == BPF_PROG_TYPE_TRACING,
+	   "loaded as a tracing (tp_btf) program (%s)", k ? "" : err.msg);
+	moat_kprog_free(k);
+	moat_prog_free(p);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -128,5 +147,6 @@ int main(void)
 	}
 	test_load_and_share();
 	test_refusals();
+	test_tp_btf();
 	return tap_done();
 }
