@@ -95,6 +95,16 @@ void probe_emit_zero(struct moat_builder *b, int16_t off, int len)
  * task's cgroup v2 id must be the traced one (exact match: a container's
  * processes all live in its one cgroup).
  */
+struct moat_builder *probe_builder_new(const struct probe_cfg *cfg, struct moat_error *err)
+{
+	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
+							  ? MOAT_PROG_TRACEPOINT
+							  : MOAT_PROG_RAW_TRACEPOINT);
+	if (!b)
+		moat_error_set(err, ENOMEM, "out of memory");
+	return b;
+}
+
 void probe_emit_context(struct moat_builder *b)
 {
 	EMIT(b, MOAT_MOV64_REG(R(6), R(1)));

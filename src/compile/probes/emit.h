@@ -30,6 +30,10 @@ static inline void emit_call(struct moat_builder *b, int32_t helper)
 	EMIT(b, MOAT_CALL_INSN(helper));
 }
 
+/* A builder for a probe of cfg's hook layout (tracepoint record or raw
+ * arguments); NULL with err set when out of memory. */
+struct moat_builder *probe_builder_new(const struct probe_cfg *cfg, struct moat_error *err);
+
 /* r6 = ctx, r7 = pid_tgid, [r10-4] = tid. */
 void probe_emit_context(struct moat_builder *b);
 

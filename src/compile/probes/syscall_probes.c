@@ -117,16 +117,6 @@ static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *
 	emit_call(b, MOAT_FN_ringbuf_output);
 }
 
-static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat_error *err)
-{
-	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
-							  ? MOAT_PROG_TRACEPOINT
-							  : MOAT_PROG_RAW_TRACEPOINT);
-	if (!b)
-		moat_error_set(err, ENOMEM, "out of memory");
-	return b;
-}
-
 /*
  * The hot path.  start[tid] exists only for traced threads (created here,
  * deleted by the exit probe), so in pid scope a hit is the scope check:
@@ -137,7 +127,7 @@ static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat
 struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct probe_maps *m,
 				  struct moat_error *err)
 {
-	struct moat_builder *b = new_builder(cfg, err);
+	struct moat_builder *b = probe_builder_new(cfg, err);
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b), insert = new_label(b), started = new_label(b);
@@ -225,7 +215,7 @@ static void emit_hist(struct moat_builder *b, const struct probe_cfg *cfg,
 struct moat_prog *probe_sys_exit(const struct probe_cfg *cfg, const struct probe_maps *m,
 				 struct moat_error *err)
 {
-	struct moat_builder *b = new_builder(cfg, err);
+	struct moat_builder *b = probe_builder_new(cfg, err);
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b);

@@ -9,16 +9,6 @@
 
 enum { STK_ONE = -12, STK_REC = -360 };
 
-static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat_error *err)
-{
-	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
-							  ? MOAT_PROG_TRACEPOINT
-							  : MOAT_PROG_RAW_TRACEPOINT);
-	if (!b)
-		moat_error_set(err, ENOMEM, "out of memory");
-	return b;
-}
-
 /*
  * The fork hook runs in the parent, so the scope check asks about the
  * parent; the child's tgid comes from its task_struct (raw: args[1], read
@@ -27,7 +17,7 @@ static struct moat_builder *new_builder(const struct probe_cfg *cfg, struct moat
 struct moat_prog *probe_fork(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err)
 {
-	struct moat_builder *b = new_builder(cfg, err);
+	struct moat_builder *b = probe_builder_new(cfg, err);
 	if (!b)
 		return NULL;
 	moat_label out = moat_builder_label(b);
@@ -90,7 +80,7 @@ static void emit_exit_event(struct moat_builder *b, const struct probe_cfg *cfg,
 struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err)
 {
-	struct moat_builder *b = new_builder(cfg, err);
+	struct moat_builder *b = probe_builder_new(cfg, err);
 	if (!b)
 		return NULL;
 	moat_label out = moat_builder_label(b);
