@@ -43,6 +43,9 @@ int cmd_bpf_disasm(int argc, char **argv);
 int cmd_bpf_run(int argc, char **argv);
 int cmd_bpf_verify(int argc, char **argv);
 int cmd_bpf_conformance(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+extern const char cmd_audit_usage[];
 
 extern const struct cli_cmd cli_bpf_cmds[];
 extern const struct cli_cmd cli_commands[];

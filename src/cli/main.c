@@ -20,6 +20,8 @@ static const char bpf_usage[] =
 const struct cli_cmd cli_commands[] = {
 	{ "bpf", "assemble, disassemble, verify and run eBPF programs", bpf_usage, cmd_bpf,
 	  cli_bpf_cmds },
+	{ "audit", "check the kernel's defences: modules, eBPF, CPU, isolation, hidden tasks",
+	  cmd_audit_usage, cmd_audit, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
