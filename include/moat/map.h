@@ -53,6 +53,7 @@ MOAT_API enum moat_map_type moat_map_type(const struct moat_map *map);
 MOAT_API uint32_t moat_map_key_size(const struct moat_map *map);
 MOAT_API uint32_t moat_map_value_size(const struct moat_map *map);
 MOAT_API uint32_t moat_map_max_entries(const struct moat_map *map);
+MOAT_API uint32_t moat_map_flags(const struct moat_map *map); /* MOAT_MAP_F_* */
 MOAT_API const char *moat_map_name(const struct moat_map *map);
 
 /*

@@ -23,5 +23,7 @@
 #include <moat/vm.h>
 #include <moat/verify.h>
 #include <moat/conformance.h>
+#include <moat/builder.h>
+#include <moat/kernel.h>
 
 #endif

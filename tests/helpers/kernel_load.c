@@ -67,19 +67,6 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* The kernel's twin of moat's map `m`; returns its fd or -errno. */
-static int kernel_map(const struct moat_map *m)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o);
-	/* moat's map types carry the kernel's numbers */
-	enum bpf_map_type t = (enum bpf_map_type)moat_map_type(m);
-	if (t == BPF_MAP_TYPE_LPM_TRIE)
-		o.map_flags = BPF_F_NO_PREALLOC; /* moat_asm_prog sets it too */
-	int fd = bpf_map_create(t, moat_map_name(m), moat_map_key_size(m), moat_map_value_size(m),
-				moat_map_max_entries(m), &o);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Loads insns; on rejection loads again with a log to show why (the first
  * load has no log, so a log too small for a long program cannot turn an
  * acceptance into ENOSPC). */
@@ -142,7 +129,7 @@ int main(int argc, char **argv)
 	int *fds = calloc(nmaps ? nmaps : 1, sizeof(int));
 	int rc = fds ? EXIT_ACCEPT : EXIT_USAGE;
 	for (size_t k = 0; rc == EXIT_ACCEPT && k < nmaps; k++) {
-		fds[k] = kernel_map(moat_prog_map(prog, k));
+		fds[k] = moat_kernel_map_create(moat_prog_map(prog, k), NULL);
 		if (fds[k] < 0) {
 			printf("unavailable: creating map '%s' in the kernel: %s\n",
 			       moat_map_name(moat_prog_map(prog, k)), strerror(-fds[k]));

@@ -172,6 +172,11 @@ MOAT_API uint32_t moat_map_max_entries(const struct moat_map *map)
 	return map->max_entries;
 }
 
+MOAT_API uint32_t moat_map_flags(const struct moat_map *map)
+{
+	return map->flags;
+}
+
 MOAT_API const char *moat_map_name(const struct moat_map *map)
 {
 	return map->name;
