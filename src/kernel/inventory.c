@@ -18,7 +18,9 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include <moat/builder.h>
 #include <moat/insn.h>
+#include <moat/prog.h>
 #include <moat/kernel_inventory.h>
 
 #include "util/cleanup.h"
@@ -331,33 +333,43 @@ static int btf_member_off(const struct btf *btf, const char *st, const char *m)
 	return id < 0 ? -1 : btf_find_member(btf, (uint32_t)id, m, 0);
 }
 
-#define LDX(sz, d, s, o) MOAT_INSN(MOAT_LDX | (sz) | MOAT_MEM, d, s, o, 0)
-
 /*
  * The iterator program, for each task (ctx->task, NULL at the end):
  *     if (task && task->pid == task->tgid) seq_write(meta->seq, &task->tgid, 4);
  * Thread-group leaders only, as /proc's directory lists them.  Field
- * offsets come from BTF, so no compiler and no CO-RE are needed.
+ * offsets come from BTF, so no compiler and no CO-RE are needed.  It is
+ * built with moat's builder but verified by the kernel alone: ctx->task is
+ * a BTF-typed pointer (PTR_TO_BTF_ID_OR_NULL) and moat's verifier has no
+ * program type whose context holds one, so moat_kernel_load() cannot take
+ * it.  The builder's type is a placeholder (a context of pointers).
  */
-static size_t task_iter_prog(struct moat_insn *p, int meta_off, int task_off, int seq_off,
-			     int pid_off, int tgid_off)
+static struct moat_prog *task_iter_prog(int meta_off, int task_off, int seq_off, int pid_off,
+					int tgid_off, struct moat_error *err)
 {
-	size_t n = 0;
-	p[n++] = LDX(MOAT_DW, MOAT_R6, MOAT_R1, (int16_t)meta_off);  /* r6 = ctx->meta */
-	p[n++] = LDX(MOAT_DW, MOAT_R7, MOAT_R1, (int16_t)task_off);  /* r7 = ctx->task */
-	p[n++] = MOAT_INSN(MOAT_JMP | MOAT_JEQ | MOAT_K, MOAT_R7, 0, 9, 0); /* NULL: done */
-	p[n++] = LDX(MOAT_W, MOAT_R2, MOAT_R7, (int16_t)pid_off);   /* r2 = task->pid */
-	p[n++] = LDX(MOAT_W, MOAT_R3, MOAT_R7, (int16_t)tgid_off);  /* r3 = task->tgid */
-	p[n++] = MOAT_INSN(MOAT_JMP | MOAT_JNE | MOAT_X, MOAT_R2, MOAT_R3, 6, 0); /* a thread */
-	p[n++] = MOAT_INSN(MOAT_STX | MOAT_W | MOAT_MEM, MOAT_R10, MOAT_R3, -8, 0);
-	p[n++] = LDX(MOAT_DW, MOAT_R1, MOAT_R6, (int16_t)seq_off);  /* r1 = meta->seq */
-	p[n++] = MOAT_INSN(MOAT_ALU64 | MOAT_MOV | MOAT_X, MOAT_R2, MOAT_R10, 0, 0);
-	p[n++] = MOAT_INSN(MOAT_ALU64 | MOAT_ADD | MOAT_K, MOAT_R2, 0, 0, -8);
-	p[n++] = MOAT_INSN(MOAT_ALU64 | MOAT_MOV | MOAT_K, MOAT_R3, 0, 0, 4);
-	p[n++] = MOAT_INSN(MOAT_JMP | MOAT_CALL, 0, 0, 0, BPF_FUNC_seq_write);
-	p[n++] = MOAT_INSN(MOAT_ALU64 | MOAT_MOV | MOAT_K, MOAT_R0, 0, 0, 0);
-	p[n++] = MOAT_INSN(MOAT_JMP | MOAT_EXIT, 0, 0, 0, 0);
-	return n;
+	struct moat_builder *b = moat_builder_new(MOAT_PROG_RAW_TRACEPOINT);
+	if (!b) {
+		moat_error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	moat_label done = moat_builder_label(b);
+	moat_builder_emit(b, MOAT_LDX_MEM(MOAT_DW, MOAT_R6, MOAT_R1, (int16_t)meta_off));
+	moat_builder_emit(b, MOAT_LDX_MEM(MOAT_DW, MOAT_R7, MOAT_R1, (int16_t)task_off));
+	moat_builder_jmp_imm(b, MOAT_JEQ, MOAT_R7, 0, done);
+	moat_builder_emit(b, MOAT_LDX_MEM(MOAT_W, MOAT_R2, MOAT_R7, (int16_t)pid_off));
+	moat_builder_emit(b, MOAT_LDX_MEM(MOAT_W, MOAT_R3, MOAT_R7, (int16_t)tgid_off));
+	moat_builder_jmp_reg(b, MOAT_JNE, MOAT_R2, MOAT_R3, done); /* a thread, not a leader */
+	moat_builder_emit(b, MOAT_STX_MEM(MOAT_W, MOAT_R10, MOAT_R3, -8));
+	moat_builder_emit(b, MOAT_LDX_MEM(MOAT_DW, MOAT_R1, MOAT_R6, (int16_t)seq_off));
+	moat_builder_emit(b, MOAT_MOV64_REG(MOAT_R2, MOAT_R10));
+	moat_builder_emit(b, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R2, -8));
+	moat_builder_emit(b, MOAT_MOV64_IMM(MOAT_R3, 4));
+	moat_builder_emit(b, MOAT_CALL_INSN(BPF_FUNC_seq_write));
+	moat_builder_bind(b, done);
+	moat_builder_emit(b, MOAT_MOV64_IMM(MOAT_R0, 0));
+	moat_builder_emit(b, MOAT_EXIT_INSN());
+	struct moat_prog *p = moat_builder_finish(b, "moat_audit_task", err);
+	moat_builder_free(b);
+	return p;
 }
 
 /* Loads the iterator program; returns its fd or a negative errno with err set. */
@@ -378,19 +390,33 @@ static int load_task_iter(struct moat_error *err)
 	    tgid > 32767)
 		return moat_error_set(err, EOPNOTSUPP, "the kernel's BTF has no task iterator "
 				      "(bpf_iter_task, bpf_iter__task, task_struct.pid/tgid)");
-	struct moat_insn insns[16];
-	size_t n = task_iter_prog(insns, meta, task, seq, pid, tgid);
-	char log[4096] = "";
+	struct moat_prog *p = task_iter_prog(meta, task, seq, pid, tgid, err);
+	if (!p)
+		return -ENOMEM;
+	size_t n;
+	const struct moat_insn *insns = moat_prog_insns(p, &n);
+	char log[8192] = "";
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_ITER,
-		    .attach_btf_id = (uint32_t)target, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+		    .attach_btf_id = (uint32_t)target);
 	_Static_assert(sizeof(struct moat_insn) == sizeof(struct bpf_insn), "same encoding");
 	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "moat_audit_task", "GPL",
 			       (const struct bpf_insn *)insns, n, &o);
-	if (fd < 0) {
-		int e = errno;
+	int e = errno;
+	if (fd < 0 && e != EPERM) { /* again, for the kernel verifier's explanation */
+		o.log_buf = log;
+		o.log_size = sizeof(log);
+		o.log_level = 1;
+		int again = bpf_prog_load(BPF_PROG_TYPE_TRACING, "moat_audit_task", "GPL",
+					  (const struct bpf_insn *)insns, n, &o);
+		if (again >= 0) { /* accepted the second time: report the first refusal only */
+			close(again);
+			log[0] = 0;
+		}
+	}
+	moat_prog_free(p);
+	if (fd < 0)
 		return moat_error_set(err, e, "the kernel refused the task iterator: %s%s%s", strerror(e),
 				      *log ? ": " : "", log);
-	}
 	return fd;
 }
 
