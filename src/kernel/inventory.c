@@ -106,13 +106,13 @@ static void link_attach(int fd, const struct bpf_link_info *info, const struct b
 		again.raw_tracepoint.tp_name = (uint64_t)(uintptr_t)name;
 		again.raw_tracepoint.tp_name_len = sizeof(name);
 		bpf_obj_get_info_by_fd(fd, &again, &l);
-		snprintf(out, len, "raw tracepoint %s", name);
+		snprintf(out, len, "raw tracepoint %.100s", name);
 		break;
 	case BPF_LINK_TYPE_ITER:
 		again.iter.target_name = (uint64_t)(uintptr_t)name;
 		again.iter.target_name_len = sizeof(name);
 		bpf_obj_get_info_by_fd(fd, &again, &l);
-		snprintf(out, len, "iterator %s", name);
+		snprintf(out, len, "iterator %.100s", name);
 		break;
 	case BPF_LINK_TYPE_TRACING: {
 		/* BTF object 1 is vmlinux's: the first BTF the kernel registers. */
@@ -154,7 +154,7 @@ static int describe_link(int fd, struct moat_kobj *o, const struct btf *vmlinux)
 	o->prog_id = info.prog_id;
 	char where[128];
 	link_attach(fd, &info, vmlinux, where, sizeof(where));
-	snprintf(o->attach, sizeof(o->attach), "prog %u, %s", info.prog_id, where);
+	snprintf(o->attach, sizeof(o->attach), "prog %u, %.140s", info.prog_id, where);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static void note_owner(struct moat_kinv *inv, int pid, const char *fdname, const
 			struct moat_kobj_owner *w = &o->owners[o->nowners++];
 			w->pid = pid;
 			w->fd = atoi(fdname);
-			snprintf(w->comm, sizeof(w->comm), "%s", comm);
+			snprintf(w->comm, sizeof(w->comm), "%.15s", comm);
 		}
 		o->all_owners++;
 		return; /* a link's fdinfo also names its prog_id: the link holds it, not the process */
