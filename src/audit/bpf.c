@@ -112,20 +112,32 @@ static const char *kind_name(enum moat_kobj_kind k)
 	return k == MOAT_KOBJ_PROG ? "prog" : k == MOAT_KOBJ_MAP ? "map" : "link";
 }
 
-/* One object as a line: "prog 12 kprobe 'name' attach; held by 345 (comm) fd 4". */
+/* The link that holds program id, or NULL. */
+static const struct moat_kobj *link_of(const struct moat_kinv *inv, uint32_t id)
+{
+	for (size_t i = 0; i < inv->n; i++)
+		if (inv->objs[i].kind == MOAT_KOBJ_LINK && inv->objs[i].prog_id == id)
+			return &inv->objs[i];
+	return NULL;
+}
+
+/* One object as a line: "prog 12 kprobe 'name' tag ...; held by 345 (comm) fd 4". */
 static void item(struct audit_ctx *c, const struct moat_kobj *o)
 {
 	char own[400] = "";
 	size_t at = 0;
 	for (size_t i = 0; i < o->nowners && at < sizeof(own); i++)
-		at += (size_t)snprintf(own + at, sizeof(own) - at, "%s%d (%s) fd %d", i ? ", " : "",
+		at += (size_t)snprintf(own + at, sizeof(own) - at, "%s%d (%s) fd %d", i ? ", " : "held by ",
 				       o->owners[i].pid, o->owners[i].comm, o->owners[i].fd);
 	if (o->all_owners > o->nowners && at < sizeof(own))
 		snprintf(own + at, sizeof(own) - at, " and %zu more", o->all_owners - o->nowners);
-	audit_item(c, "%s %u %s%s%s%s %s; %s%s", kind_name(o->kind), o->id, o->type,
-		   *o->name ? " '" : "", o->name, *o->name ? "'" : "", o->attach,
-		   o->nowners ? "held by " : "no process holds it (pinned, attached or held by a link)",
-		   own);
+	const struct moat_kobj *l = o->kind == MOAT_KOBJ_PROG && !o->nowners ? link_of(c->inv, o->id) : NULL;
+	if (l)
+		snprintf(own, sizeof(own), "no process holds it; attached through link %u", l->id);
+	else if (!o->nowners)
+		snprintf(own, sizeof(own), "no process holds it (pinned, attached or used by another object)");
+	audit_item(c, "%s %u %s%s%s%s %s; %s", kind_name(o->kind), o->id, o->type, *o->name ? " '" : "",
+		   o->name, *o->name ? "'" : "", o->attach, own);
 }
 
 static void check_objects(struct audit_ctx *c, enum moat_kobj_kind kind, const char *id)

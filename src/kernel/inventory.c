@@ -218,7 +218,8 @@ static void note_owner(struct moat_kinv *inv, int pid, const char *fdname, const
 		return;
 	buf[n] = 0;
 	static const struct { const char *key; enum moat_kobj_kind kind; } keys[] = {
-		{ "\nprog_id:", MOAT_KOBJ_PROG }, { "\nmap_id:", MOAT_KOBJ_MAP }, { "\nlink_id:", MOAT_KOBJ_LINK },
+		/* a link's fdinfo also names its prog_id: look for link_id first */
+		{ "\nlink_id:", MOAT_KOBJ_LINK }, { "\nmap_id:", MOAT_KOBJ_MAP }, { "\nprog_id:", MOAT_KOBJ_PROG },
 	};
 	for (size_t i = 0; i < MOAT_ARRAY_SIZE(keys); i++) {
 		const char *k = strstr(buf, keys[i].key);
@@ -234,7 +235,7 @@ static void note_owner(struct moat_kinv *inv, int pid, const char *fdname, const
 			snprintf(w->comm, sizeof(w->comm), "%.15s", comm);
 		}
 		o->all_owners++;
-		return; /* a link's fdinfo also names its prog_id: the link holds it, not the process */
+		return; /* the process holds the link; the link holds the program */
 	}
 }
 
