@@ -143,7 +143,8 @@ static void item(struct audit_ctx *c, const struct moat_kobj *o)
 static void check_objects(struct audit_ctx *c, enum moat_kobj_kind kind, const char *id)
 {
 	if (!c->inv) {
-		audit_add(c, id, G, MOAT_AUDIT_INFO, NULL, "%s %ss: %s", "loaded", kind_name(kind), c->inv_why);
+		audit_add(c, id, G, MOAT_AUDIT_INFO, NULL, "BPF %ss in the kernel: %s",
+			  kind == MOAT_KOBJ_PROG ? "program" : kind_name(kind), c->inv_why);
 		return;
 	}
 	size_t n = 0, strong = 0;

@@ -56,7 +56,7 @@ static const struct {
 	{ "__user pointer sanitization", "user pointers are masked before speculative use" },
 	{ "PTI", "kernel page-table isolation is on" },
 	{ "Clear CPU buffers", "CPU buffers are cleared on kernel exit" },
-	{ "Speculative Store Bypass disabled", "SSBD is set for the tasks named" },
+	{ "Speculative Store Bypass disabled", "SSBD is set only for tasks that ask for it (prctl, seccomp)" },
 	{ "BHI: Vulnerable", "branch history injection is not mitigated" },
 	{ "Vulnerable: Clear CPU buffers attempted", "the buffers are cleared but the microcode cannot guarantee it" },
 };

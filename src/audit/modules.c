@@ -31,18 +31,24 @@ static bool module_support(struct audit_ctx *c, char *why, size_t len)
 	return false;
 }
 
-/* Lockdown level from "none [integrity] confidentiality": 0, 1, 2, or -1 when unknown. */
+/*
+ * Lockdown level from "none [integrity] confidentiality": 0, 1, 2, or -1
+ * when unknown; mode receives the word, or why it is unknown.
+ */
 static int lockdown_level(struct audit_ctx *c, char *mode, size_t len)
 {
 	MOAT_AUTO(free) char *s = NULL;
-	snprintf(mode, len, "unknown");
-	if (audit_read(c, "sys/kernel/security/lockdown", &s) < 0)
+	int r = audit_read(c, "sys/kernel/security/lockdown", &s);
+	if (r < 0) {
+		audit_read_error(r, mode, len);
 		return -1;
+	}
+	snprintf(mode, len, "malformed value");
 	static const char *const names[] = { "none", "integrity", "confidentiality" };
-	char *l = strchr(s, '['), *r = l ? strchr(l, ']') : NULL;
-	if (!r)
+	char *l = strchr(s, '['), *end = l ? strchr(l, ']') : NULL;
+	if (!end)
 		return -1;
-	snprintf(mode, len, "%.*s", (int)(r - l - 1), l + 1);
+	snprintf(mode, len, "%.*s", (int)(end - l - 1), l + 1);
 	for (int i = 0; i < 3; i++)
 		if (!strcmp(mode, names[i]))
 			return i;
@@ -139,12 +145,15 @@ static void check_lockdown(struct audit_ctx *c, int level, const char *mode)
 					  : "";
 	if (level >= 1)
 		audit_add(c, "modules.lockdown", G, MOAT_AUDIT_OK, NULL,
-			  "lockdown=%s%s: root cannot modify the running kernel (/dev/mem, kprobes "
-			  "writes, unsigned kexec and modules)%s",
-			  mode, level == 2 ? " (and cannot read kernel memory)" : "", forced);
+			  "lockdown=%s: root cannot modify the running kernel (/dev/mem, unsigned kexec "
+			  "and modules)%s%s",
+			  mode, level == 2 ? " nor read its memory" : "", forced);
 	else if (level == 0)
 		audit_add(c, "modules.lockdown", G, MOAT_AUDIT_WARN, fix,
 			  "lockdown=none: root can change the running kernel");
+	else if (strcmp(mode, "absent"))
+		audit_add(c, "modules.lockdown", G, MOAT_AUDIT_WARN, fix,
+			  "sys/kernel/security/lockdown: %s", mode);
 	else if (!audit_exists(c, "sys/kernel/security/lsm"))
 		audit_add(c, "modules.lockdown", G, MOAT_AUDIT_WARN,
 			  "mount -t securityfs securityfs /sys/kernel/security",
