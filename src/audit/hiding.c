@@ -190,15 +190,23 @@ static void check_tasks(struct audit_ctx *c)
 			  "kernel task list vs /proc: not compared, this process is in a child pid namespace");
 		return;
 	}
-	size_t np;
+	size_t np, nhidden = 0;
 	MOAT_AUTO(free) int *procs = proc_pids(c, &np);
-	size_t nhidden = 0;
-	char why[200];
-	/* Pass 1: count, so the check's line comes before its items. */
+	MOAT_AUTO(free) char *why = calloc(c->ntgids ? c->ntgids : 1, 200);
+	if (!why)
+		return;
+	/*
+	 * A task the iterator returned but /proc does not show.  On this
+	 * machine a task may also have exited since the iterator ran: kill(pid,
+	 * 0) tells an exited task (ESRCH) from a hidden one.
+	 */
 	for (size_t i = 0; i < c->ntgids; i++) {
 		int pid = c->tgids[i];
-		if (!visible(c, pid, why, sizeof(why)) && (!c->live || kill(pid, 0) == 0 || errno == EPERM))
+		char *w = why + i * 200;
+		if (!visible(c, pid, w, 200) && (!c->live || kill(pid, 0) == 0 || errno == EPERM))
 			nhidden++;
+		else
+			*w = 0;
 	}
 	if (nhidden)
 		audit_add(c, "hiding.processes", G, MOAT_AUDIT_RISK,
@@ -210,12 +218,11 @@ static void check_tasks(struct audit_ctx *c)
 		audit_add(c, "hiding.processes", G, MOAT_AUDIT_OK, NULL,
 			  "all %zu processes of the kernel's task list (BPF task iterator) are visible in "
 			  "/proc (%zu entries)", c->ntgids, np);
-	for (size_t i = 0; i < c->ntgids; i++) {
-		int pid = c->tgids[i];
-		if (!visible(c, pid, why, sizeof(why)) && (!c->live || kill(pid, 0) == 0 || errno == EPERM))
-			audit_item(c, "pid %d: hidden: %s%s", pid, why,
-				   in_sorted(procs, np, pid) ? " (still listed by readdir)" : " (not even listed)");
-	}
+	for (size_t i = 0; i < c->ntgids; i++)
+		if (why[i * 200])
+			audit_item(c, "pid %d: hidden: %s%s", c->tgids[i], why + i * 200,
+				   in_sorted(procs, np, c->tgids[i]) ? " (still listed by readdir)"
+								     : " (not even listed)");
 	/* The other direction is not hiding, but a known exception must be said, not skipped. */
 	for (size_t i = 0; i < np; i++) {
 		if (in_sorted(c->tgids, c->ntgids, procs[i]))

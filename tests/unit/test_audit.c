@@ -114,7 +114,7 @@ static const struct fxcase cases[] = {
 	{ "sig_enforce=N", "proc/modules=|sys/module/module/parameters/sig_enforce=N", "modules.signatures", RISK, "unsigned modules load" },
 	{ "sig_enforce=N under lockdown", "proc/modules=|sys/module/module/parameters/sig_enforce=N|" LOCK("none [integrity] confidentiality"), "modules.signatures", OK, "lockdown requires" },
 	{ "lockdown integrity", LOCK("none [integrity] confidentiality"), "modules.lockdown", OK, "lockdown=integrity" },
-	{ "lockdown confidentiality", LOCK("none integrity [confidentiality]"), "modules.lockdown", OK, "cannot read kernel memory" },
+	{ "lockdown confidentiality", LOCK("none integrity [confidentiality]"), "modules.lockdown", OK, "nor read its memory" },
 	{ "lockdown none", LOCK("[none] integrity confidentiality"), "modules.lockdown", WARN, "lockdown=none" },
 	{ "lockdown forced at build time is said", LOCK("none [integrity] confidentiality") "|proc/config.gz=CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y\n", "modules.lockdown", OK, "forced at build time" },
 	{ "no lockdown LSM", "sys/kernel/security/lsm=capability", "modules.lockdown", WARN, "not in this kernel" },
