@@ -40,7 +40,7 @@ int moat_audit_verdict_parse(const char *s, enum moat_audit_verdict *v, struct m
 	return moat_error_set(err, EINVAL, "unknown verdict '%s' (info, ok, warn or risk)", s);
 }
 
-static char *vfmt(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)
