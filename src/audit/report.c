@@ -192,7 +192,8 @@ struct moat_audit_report *moat_audit_run(const struct moat_audit_opts *opts, str
 	} else if (live) {
 		c.inv = own_inv = moat_kinv_collect(&kerr);
 		if (!c.inv)
-			snprintf(inv_why, sizeof(inv_why), "the kernel refused: %s", kerr.msg);
+			snprintf(inv_why, sizeof(inv_why), "the kernel refused: %s%s", kerr.msg,
+				 kerr.errnum == EPERM ? " (run moat audit as root)" : "");
 	} else {
 		snprintf(inv_why, sizeof(inv_why), "not examined: %s",
 			 *r->root ? "--root reads a tree, not the running kernel" : "kernel queries disabled");
@@ -205,7 +206,8 @@ struct moat_audit_report *moat_audit_run(const struct moat_audit_opts *opts, str
 		c.have_tgids = moat_ktasks_list(&own_tgids, &c.ntgids, &kerr) == 0;
 		c.tgids = own_tgids;
 		if (!c.have_tgids)
-			snprintf(tasks_why, sizeof(tasks_why), "the task iterator failed: %s", kerr.msg);
+			snprintf(tasks_why, sizeof(tasks_why), "the task iterator failed: %s%s", kerr.msg,
+				 kerr.errnum == EPERM ? " (run moat audit as root)" : "");
 	} else {
 		snprintf(tasks_why, sizeof(tasks_why), "not examined: %s",
 			 *r->root ? "--root reads a tree, not the running kernel" : "kernel queries disabled");

@@ -64,6 +64,13 @@ for f in /sys/devices/system/cpu/vulnerabilities/*; do
 done
 [ $bad = 0 ] && pass "every vulnerability is reported in the kernel's own words" || fail "vulnerability strings"
 
+# --- an unprivileged user: the kernel's lists are refused, the rest still judged ---
+setpriv --reuid=65534 --regid=65534 --clear-groups "$MOAT" audit --json --fail-on never >"$tmp/nobody.json" 2>"$tmp/nobody.err"
+ok $? "an unprivileged run exits 0 with --fail-on never"
+json "$tmp/nobody.json" bpf.programs evidence | grep -q 'run moat audit as root' &&
+	[ "$(json "$tmp/nobody.json" bpf.programs verdict)" = info ] && pass "unprivileged: BPF objects are info, with the reason" || fail "unprivileged bpf.programs: $(json "$tmp/nobody.json" bpf.programs evidence)"
+[ "$(json "$tmp/nobody.json" hiding.processes verdict)" = info ] && pass "unprivileged: the task list is info, not a false alarm" || fail "unprivileged hiding.processes"
+
 # --- fixture trees: every verdict as expected ---
 for t in hardened weak; do
 	"$MOAT" audit --root "$fx/$t" --fail-on never | awk '/^(ok|warn|risk|info) /{print $1, $2}' >"$tmp/$t"
