@@ -131,11 +131,17 @@ static void item(struct audit_ctx *c, const struct moat_kobj *o)
 				       o->owners[i].pid, o->owners[i].comm, o->owners[i].fd);
 	if (o->all_owners > o->nowners && at < sizeof(own))
 		snprintf(own + at, sizeof(own) - at, " and %zu more", o->all_owners - o->nowners);
-	const struct moat_kobj *l = o->kind == MOAT_KOBJ_PROG && !o->nowners ? link_of(c->inv, o->id) : NULL;
-	if (l)
-		snprintf(own, sizeof(own), "no process holds it; attached through link %u", l->id);
-	else if (!o->nowners)
-		snprintf(own, sizeof(own), "no process holds it (pinned, attached or used by another object)");
+	const struct moat_kobj *l = o->kind == MOAT_KOBJ_PROG ? link_of(c->inv, o->id) : NULL;
+	if (!o->nowners)
+		snprintf(own, sizeof(own), "no process holds it%s",
+			 l ? "" : " (pinned, attached without a link, or used by another object)");
+	if (l) {
+		at = strlen(own);
+		/* a link's attach text starts "prog N, ": the program is this one */
+		const char *where = strchr(l->attach, ',');
+		snprintf(own + at, sizeof(own) - at, "; attached through link %u (%s)", l->id,
+			 where ? where + 2 : l->attach);
+	}
 	audit_item(c, "%s %u %s%s%s%s %s; %s", kind_name(o->kind), o->id, o->type, *o->name ? " '" : "",
 		   o->name, *o->name ? "'" : "", o->attach, own);
 }

@@ -173,10 +173,8 @@ struct moat_audit_report *moat_audit_run(const struct moat_audit_opts *opts, str
 		return NULL;
 	}
 	struct stat st;
-	if (*r->root && (stat(r->root, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		int e = errno ? errno : ENOTDIR;
-		if (!stat(r->root, &st) && !S_ISDIR(st.st_mode))
-			e = ENOTDIR;
+	int e = !*r->root ? 0 : stat(r->root, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+	if (e) {
 		moat_error_set(err, e, "%s: %s", root, strerror(e));
 		moat_audit_report_free(r);
 		return NULL;

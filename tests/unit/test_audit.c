@@ -305,11 +305,13 @@ static void test_hidden_tasks(void)
 
 static void test_inventory(void)
 {
-	struct moat_kobj objs[3] = {
+	struct moat_kobj objs[4] = {
 		{ .kind = MOAT_KOBJ_PROG, .id = 7, .type = "kprobe", .name = "hideme", .attach = "tag 00", .nowners = 1,
 		  .all_owners = 1, .owners = { { .pid = 4321, .fd = 5, .comm = "loader" } } },
 		{ .kind = MOAT_KOBJ_PROG, .id = 8, .type = "socket_filter", .attach = "tag 01" },
 		{ .kind = MOAT_KOBJ_MAP, .id = 3, .type = "hash", .name = "m", .attach = "key 4 value 8 max_entries 1" },
+		{ .kind = MOAT_KOBJ_LINK, .id = 5, .type = "raw_tracepoint", .prog_id = 8,
+		  .attach = "prog 8, raw tracepoint sched_switch" },
 	};
 	struct moat_kinv inv = { .n = N(objs), .objs = objs };
 	tree("");
@@ -321,11 +323,14 @@ static void test_inventory(void)
 	ok(c && c->nitems == 2 && strstr(c->items[0], "prog 7 kprobe 'hideme'") &&
 		   strstr(c->items[0], "held by 4321 (loader) fd 5"),
 	   "each program with its holder: %s", c && c->nitems ? c->items[0] : "");
-	ok(c && c->nitems == 2 && strstr(c->items[1], "no process holds it"), "a program no process holds is said");
+	ok(c && c->nitems == 2 && strstr(c->items[1], "no process holds it; attached through link 5 (raw tracepoint sched_switch)"),
+	   "a program no process holds is said, with the link that attaches it: %s", c && c->nitems > 1 ? c->items[1] : "");
 	c = moat_audit_find(r, "bpf.maps");
 	ok(c && c->verdict == MOAT_AUDIT_INFO && c->nitems == 1 && strstr(c->items[0], "map 3 hash 'm'"), "maps listed");
 	c = moat_audit_find(r, "bpf.links");
-	ok(c && c->verdict == MOAT_AUDIT_OK && strstr(c->evidence, "0 links"), "no links is ok");
+	ok(c && c->verdict == MOAT_AUDIT_INFO && strstr(c->evidence, "1 link in") && c->nitems == 1 &&
+		   strstr(c->items[0], "link 5 raw_tracepoint prog 8, raw tracepoint sched_switch"),
+	   "links listed with their program and attach point");
 	moat_audit_report_free(r);
 	untree();
 }
