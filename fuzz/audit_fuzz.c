@@ -1,6 +1,6 @@
 /*
  * The auditor's parsers on arbitrary text: vulnerability strings, mountinfo,
- * kallsyms, kernel config and command line; then the whole audit over a
+ * kallsyms (modules and JIT-compiled BPF), kernel config and command line; then the whole audit over a
  * tree whose files hold pieces of the input (proc/modules, lockdown, lsm,
  * mountinfo, a vulnerability, a sysctl, kallsyms, cmdline, a /proc/PID/stat
  * with the task list given).  Nothing may crash, leak or read out of bounds,
@@ -22,6 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void count(int pid, const char *mnt, void *arg)
 {
 	(*(size_t *)arg) += (size_t)pid + strlen(mnt);
+}
+
+static void jitted(uint64_t addr, const char *n, void *arg)
+{
+	(*(size_t *)arg) += (size_t)addr + strlen(n);
 }
 
 static void name(const char *n, void *arg)
@@ -109,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink += audit_vuln_classify(text);
 		sink += audit_proc_pid_mounts(text, count, &sink);
 		sink += audit_kallsyms_modules(text, name, &sink);
+		sink += audit_kallsyms_bpf(text, jitted, &sink);
 		break;
 	case 1:
 		sink += (size_t)audit_config_lookup(text, "MODULES");

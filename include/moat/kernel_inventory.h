@@ -38,6 +38,14 @@ struct moat_kobj {
 	size_t nowners;    /* entries used in owners[] */
 	size_t all_owners; /* every holder found (may exceed MOAT_KOBJ_MAX_OWNERS) */
 	struct moat_kobj_owner owners[MOAT_KOBJ_MAX_OWNERS];
+	/*
+	 * Programs: the addresses of its JIT-compiled functions (the main one
+	 * and each subprogram), as /proc/kallsyms lists them ("bpf_prog_TAG_NAME
+	 * [bpf]"); NULL/0 when not JIT-compiled or when kptr_restrict hides
+	 * addresses.  Owned by the inventory.
+	 */
+	uint64_t *ksyms;
+	size_t nksyms;
 };
 
 /* Every BPF object of the running kernel: programs, then maps, then links, by id. */

@@ -69,6 +69,7 @@ void audit_bpf(struct audit_ctx *c);       /* bpf.c: eBPF sysctls and loaded obj
 void audit_cpu(struct audit_ctx *c);       /* cpu.c: vulnerabilities, SMT, boot parameters */
 void audit_isolation(struct audit_ctx *c); /* isolation.c: seccomp, namespaces, LSMs, sysctls */
 void audit_hiding(struct audit_ctx *c);    /* hiding.c: hidden processes and modules */
+void audit_hiding_bpf(struct audit_ctx *c); /* hiding_bpf.c: BPF programs hidden from bpf(2) */
 
 /* ---- parsers shared with tests and fuzzers ---- */
 
@@ -97,5 +98,13 @@ size_t audit_proc_pid_mounts(const char *mountinfo, void (*fn)(int pid, const ch
  * kernel's pseudo-modules ([bpf], [__builtin__*]) are skipped (hiding.c).
  */
 size_t audit_kallsyms_modules(const char *kallsyms, void (*fn)(const char *name, void *arg), void *arg);
+
+/*
+ * Calls fn(address, name, arg) for each JIT-compiled BPF function in a
+ * kallsyms text ("ADDR t bpf_prog_TAG_NAME [bpf]"); returns their number
+ * (hiding_bpf.c).
+ */
+size_t audit_kallsyms_bpf(const char *kallsyms, void (*fn)(uint64_t addr, const char *name, void *arg),
+			  void *arg);
 
 #endif

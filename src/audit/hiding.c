@@ -365,4 +365,5 @@ void audit_hiding(struct audit_ctx *c)
 	check_tasks(c);
 	check_proc_mounts(c);
 	check_modules(c);
+	audit_hiding_bpf(c);
 }

@@ -60,10 +60,19 @@ static int describe_prog(int fd, struct moat_kobj *o)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		return -errno;
 	uint32_t maps[8] = { 0 }, nmaps = info.nr_map_ids < 8 ? info.nr_map_ids : 8;
-	struct bpf_prog_info again = { .nr_map_ids = nmaps, .map_ids = (uint64_t)(uintptr_t)maps };
+	uint32_t nks = info.nr_jited_ksyms < 4096 ? info.nr_jited_ksyms : 4096;
+	uint64_t *ks = nks ? calloc(nks, sizeof(*ks)) : NULL;
+	struct bpf_prog_info again = { .nr_map_ids = nmaps, .map_ids = (uint64_t)(uintptr_t)maps,
+				       .nr_jited_ksyms = ks ? nks : 0,
+				       .jited_ksyms = (uint64_t)(uintptr_t)ks };
 	len = sizeof(again);
-	if (nmaps && bpf_obj_get_info_by_fd(fd, &again, &len) < 0)
+	if ((nmaps || ks) && bpf_obj_get_info_by_fd(fd, &again, &len) < 0) {
 		nmaps = 0;
+		free(ks);
+		ks = NULL;
+	}
+	o->ksyms = ks;
+	o->nksyms = ks ? nks : 0;
 	type_name(o->type, sizeof(o->type), libbpf_bpf_prog_type_str(info.type), info.type);
 	snprintf(o->name, sizeof(o->name), "%s", info.name);
 	int at = snprintf(o->attach, sizeof(o->attach), "tag %02x%02x%02x%02x%02x%02x%02x%02x uid %u",
@@ -194,8 +203,10 @@ static int collect_kind(struct inv_builder *b, size_t k, const struct btf *vmlin
 		int r = o->kind == MOAT_KOBJ_PROG ? describe_prog(fd, o)
 			: o->kind == MOAT_KOBJ_MAP ? describe_map(fd, o)
 						   : describe_link(fd, o, vmlinux);
-		if (r < 0)
-			b->inv->n--; /* gone meanwhile, or not describable: leave it out */
+		if (r < 0) {
+			free(o->ksyms); /* gone meanwhile, or not describable: leave it out */
+			b->inv->n--;
+		}
 	}
 }
 
@@ -300,6 +311,8 @@ void moat_kinv_free(struct moat_kinv *inv)
 {
 	if (!inv)
 		return;
+	for (size_t i = 0; i < inv->n; i++)
+		free(inv->objs[i].ksyms);
 	free(inv->objs);
 	free(inv);
 }

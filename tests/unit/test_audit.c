@@ -189,6 +189,7 @@ static const struct fxcase cases[] = {
 	{ "no mount over /proc/PID", "proc/self/mountinfo=22 1 0:21 / /proc rw - proc proc rw\n23 22 0:5 / /proc/sys/fs/binfmt_misc rw - binfmt_misc b rw\n", "hiding.proc_mounts", OK, "nothing is mounted" },
 	{ "mountinfo unreadable", "proc/self/mountinfo=<dir>", "hiding.proc_mounts", INFO, "unreadable" },
 	{ "task list not examined with --root", "", "hiding.processes", INFO, "not examined" },
+	{ "BPF programs vs kallsyms not examined with --root", "", "hiding.bpf_programs", INFO, "not examined" },
 	{ "a module hidden from /proc/modules (sysfs)", "proc/modules=ext4 1 0 - Live 0x0\n|sys/module/ext4/initstate=live|sys/module/evil/initstate=live|sys/module/printk/parameters=<dir>", "hiding.modules", RISK, "1 module" },
 	{ "a module hidden from /proc/modules (kallsyms)", "proc/modules=ext4 1 0 - Live 0x0\n|proc/kallsyms=0 T a [ext4]\n0 T b [rk]\n0 T c [rk]\n0 t d [bpf]\n0 t e [__builtin__ftrace]\n", "hiding.modules", RISK, "1 module" },
 	{ "modules on a kernel without module support", "proc/kallsyms=0 T a\n0 T b [rk]\n", "hiding.modules", RISK, "shows none" },
@@ -303,6 +304,48 @@ static void test_hidden_tasks(void)
 	untree();
 }
 
+/* A JIT-compiled function in kallsyms that no listed program owns is a hidden program. */
+static void test_hidden_bpf(void)
+{
+	uint64_t ks7[] = { 0xffffffffc0001000ull, 0xffffffffc0002000ull };
+	struct moat_kobj objs[1] = {
+		{ .kind = MOAT_KOBJ_PROG, .id = 7, .type = "xdp", .name = "fw", .ksyms = ks7, .nksyms = 2 },
+	};
+	struct moat_kinv inv = { .n = 1, .objs = objs };
+	tree("proc/kallsyms=ffffffffc0001000 t bpf_prog_6cb8d9f47d57bddc_fw\t[bpf]\n"
+	     "ffffffffc0002000 t bpf_prog_736896f861669f68_add3\t[bpf]\n"
+	     "ffffffffc0000000 t bpf_dispatcher_xdp\t[bpf]\n"
+	     "ffffffffc0009000 t bpf_prog_0123456789abcdef_evil\t[bpf]\n"
+	     "ffffffff81000000 T _stext\n");
+	MOAT_OPTS(moat_audit_opts, o, .root = root, .inventory = &inv);
+	struct moat_audit_report *r = moat_audit_run(&o, NULL);
+	const struct moat_audit_check *c = moat_audit_find(r, "hiding.bpf_programs");
+	ok(c && c->verdict == MOAT_AUDIT_RISK && c->nitems == 1 &&
+		   !strcmp(c->items[0], "bpf_prog_0123456789abcdef_evil at 0xffffffffc0009000: hidden from bpf(2)"),
+	   "a JIT-compiled program no listed program owns is hidden: %s", c && c->nitems ? c->items[0] : "");
+	moat_audit_report_free(r);
+	untree();
+	tree("proc/kallsyms=ffffffffc0001000 t bpf_prog_6cb8d9f47d57bddc_fw\t[bpf]\n"
+	     "ffffffffc0002000 t bpf_prog_736896f861669f68_add3\t[bpf]\n");
+	o.root = root;
+	r = moat_audit_run(&o, NULL);
+	c = moat_audit_find(r, "hiding.bpf_programs");
+	ok(c && c->verdict == MOAT_AUDIT_OK && strstr(c->evidence, "each of the 2"),
+	   "main function and subprogram both owned: ok");
+	moat_audit_report_free(r);
+	untree();
+	tree("proc/kallsyms=0000000000000000 t bpf_prog_6cb8d9f47d57bddc_fw\t[bpf]\n");
+	o.root = root;
+	r = moat_audit_run(&o, NULL);
+	c = moat_audit_find(r, "hiding.bpf_programs");
+	ok(c && c->verdict == MOAT_AUDIT_INFO && strstr(c->evidence, "hides addresses"),
+	   "addresses hidden by kptr_restrict: info, not a false alarm");
+	moat_audit_report_free(r);
+	untree();
+	is_u64(audit_kallsyms_bpf("1 t bpf_prog_a_b [bpf]\n2 t bpf_trampoline_1 [bpf]\n3 t bpf_prog_c [mod]\nzz\n", NULL, NULL),
+	       1, "kallsyms: only bpf_prog_ symbols of [bpf] count");
+}
+
 static void test_inventory(void)
 {
 	struct moat_kobj objs[4] = {
@@ -377,6 +420,7 @@ int main(void)
 	test_parsers();
 	test_hidden_tasks();
 	test_inventory();
+	test_hidden_bpf();
 	test_report();
 	return tap_done();
 }

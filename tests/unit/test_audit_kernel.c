@@ -129,6 +129,7 @@ static void test_owned_objects(void)
 	ok(o && !strcmp(o->type, "xdp") && !strcmp(o->name, "moat_audit_xdp"), "the XDP program by id, type and name");
 	ok(held_by_me(o), "its holder is this process");
 	ok(o && strstr(o->attach, "tag ") && strstr(o->attach, " maps "), "tag and map ids: %s", o ? o->attach : "");
+	ok(o && o->nksyms == 1 && o->ksyms[0] != 0, "its JIT-compiled address");
 	const struct moat_kobj *mo = find_name(inv, MOAT_KOBJ_MAP, "audit_cnt");
 	ok(mo && !strcmp(mo->type, "array") && strstr(mo->attach, "key 4 value 8 max_entries 1"), "its map");
 	ok(held_by_me(mo), "the map's holder is this process");
@@ -148,6 +149,9 @@ static void test_owned_objects(void)
 	for (size_t i = 0; c && i < c->nitems; i++)
 		listed |= strstr(c->items[i], "'moat_audit_rtp'") != NULL;
 	ok(c && c->verdict == MOAT_AUDIT_WARN && listed, "the audit lists the tracing program as a warning");
+	c = moat_audit_find(rep, "hiding.bpf_programs");
+	ok(c && c->verdict == MOAT_AUDIT_OK, "every JIT-compiled program in kallsyms is listed by bpf(2): %s",
+	   c ? c->evidence : "");
 	moat_audit_report_free(rep);
 	char me[64];
 	snprintf(me, sizeof(me), "held by %d (", getpid());
