@@ -33,6 +33,27 @@ MOAT_API int moat_vm_add_helper(struct moat_vm *vm, uint32_t id,
 MOAT_API const struct moat_helper_proto *moat_vm_helper_proto(const struct moat_vm *vm,
 							      uint32_t id);
 
+/*
+ * What r1 points to when an xdp program runs in moat's VM.  The program
+ * reads struct xdp_md as it would in the kernel; for verified programs moat
+ * rewrites the loads of data, data_end and data_meta to read the pointers
+ * kept here, as the kernel's convert_ctx_access does with struct xdp_buff,
+ * so they run unchecked or as native code.  Pass sizeof(struct
+ * moat_xdp_ctx) as ctx_len; the packet may be written in place.
+ */
+struct moat_xdp_ctx {
+	uint32_t md[6]; /* struct xdp_md: md[3] ingress_ifindex, md[4] rx_queue_index,
+			 * md[5] egress_ifindex; md[0..2] are not read */
+	void *data, *data_end, *data_meta;
+};
+
+/* Points c at `len` bytes of packet at `pkt`, with no metadata and the
+ * other fields zero. */
+static inline void moat_xdp_ctx_init(struct moat_xdp_ctx *c, void *pkt, size_t len)
+{
+	*c = (struct moat_xdp_ctx){ .data = pkt, .data_end = (char *)pkt + len, .data_meta = pkt };
+}
+
 enum moat_exec_mode {
 	MOAT_EXEC_INTERP,  /* pre-decoded threaded interpreter, no per-access checks */
 	MOAT_EXEC_CHECKED, /* interpreter that bounds-checks every memory access */

@@ -67,3 +67,28 @@ void cli_prog_release(struct cli_prog *p)
 		moat_prog_free(p->prog);
 	*p = (struct cli_prog){ 0 };
 }
+
+int cli_prog_option(const struct cli_cmd *cmd, int c, const char *arg, struct cli_prog_opts *o)
+{
+	struct moat_error err;
+	switch (c) {
+	case CLI_OPT_SECTION:
+		o->section = arg;
+		return 1;
+	case CLI_OPT_TYPE:
+		if (moat_prog_type_parse(arg, &o->type, &err) < 0) {
+			cli_usage(cmd, "%s", err.msg);
+			return -1;
+		}
+		o->type_set = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_bpf_load_opts(const char *path, const struct cli_prog_opts *o, struct cli_prog *out,
+		      struct moat_error *err)
+{
+	return cli_bpf_load(path, o->section, o->type_set ? &o->type : NULL, out, err);
+}

@@ -36,35 +36,31 @@ int cmd_bpf_jit(int argc, char **argv);
 static const struct cli_cmd jit_cmd = { "bpf jit", NULL, cmd_bpf_jit_usage, NULL, NULL };
 
 struct jit_args {
-	const char *file, *section, *out;
-	enum moat_prog_type type;
-	bool type_set, harden;
+	const char *file, *out;
+	struct cli_prog_opts prog;
+	bool harden;
 	uint64_t mem_len;
 };
 
 static int parse_args(int argc, char **argv, struct jit_args *a)
 {
 	static const struct option opts[] = {
-		{ "section", required_argument, NULL, 'S' },
-		{ "type", required_argument, NULL, 't' },
+		CLI_PROG_OPTIONS,
 		{ "mem-len", required_argument, NULL, 'm' },
 		{ "harden", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct moat_error err;
-	int c;
+	int c, taken;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if ((taken = cli_prog_option(&jit_cmd, c, optarg, &a->prog)) < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 'S': a->section = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'H': a->harden = true; break;
-		case 't':
-			if (moat_prog_type_parse(optarg, &a->type, &err) < 0)
-				return cli_usage(&jit_cmd, "%s", err.msg);
-			a->type_set = true;
-			break;
 		case 'm':
 			if (!cli_parse_u64(optarg, UINT32_MAX, &a->mem_len))
 				return cli_usage(&jit_cmd, "--mem-len takes a byte count, not '%s'",
@@ -138,7 +134,7 @@ int cmd_bpf_jit(int argc, char **argv)
 {
 	if (cli_wants_help(&jit_cmd, argc, argv))
 		return EXIT_OK;
-	struct jit_args a = { .type = MOAT_PROG_MEM };
+	struct jit_args a = { 0 };
 	int st = parse_args(argc, argv, &a);
 	if (st != EXIT_OK)
 		return st;
@@ -151,7 +147,7 @@ int cmd_bpf_jit(int argc, char **argv)
 	int rc = EXIT_FAIL;
 	char tmp[] = "/tmp/moat-jit-XXXXXX";
 	bool have_tmp = false;
-	cli_bpf_load(a.file, a.section, a.type_set ? &a.type : NULL, &cp, &err);
+	cli_bpf_load_opts(a.file, &a.prog, &cp, &err);
 	if (!cp.prog || !(vm = moat_vm_new(NULL, &err)))
 		goto out;
 	MOAT_OPTS(moat_verify_opts, vo, .vm = vm, .mem_len = a.mem_len);

@@ -20,7 +20,8 @@ const char cmd_bpf_run_usage[] =
 	"  --type TYPE     program type (default: the ELF section's, else mem: r1 = input,\n"
 	"                  r2 = its length); mem, socket, xdp, tc, cgroup_skb, cgroup_device,\n"
 	"                  tracepoint, raw_tracepoint, seccomp\n"
-	"  --mem FILE      input memory read from FILE\n"
+	"  --mem FILE      input memory read from FILE (xdp programs: the packet, which\n"
+	"                  r1's struct xdp_md points at through data and data_end)\n"
 	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
 	"  --unverified    skip the verifier; runs in the checked interpreter\n"
 	"  --trace         print every executed instruction and the registers it changed\n"
@@ -69,16 +70,15 @@ static void write_file(void *arg, const char *text, size_t len)
 }
 
 struct run_args {
-	const char *file, *mem_file, *mem_hex, *section;
-	enum moat_prog_type type;
-	bool type_set, unverified, trace, jit, harden;
+	const char *file, *mem_file, *mem_hex;
+	struct cli_prog_opts prog;
+	bool unverified, trace, jit, harden;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "section", required_argument, NULL, 'S' },
+		CLI_PROG_OPTIONS,
 		{ "mem", required_argument, NULL, 'm' },
 		{ "mem-hex", required_argument, NULL, 'x' },
 		{ "unverified", no_argument, NULL, 'u' },
@@ -87,18 +87,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "harden", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct moat_error err;
-	int c;
+	int c, taken;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((taken = cli_prog_option(&run_cmd, c, optarg, &a->prog)) < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 't':
-			if (moat_prog_type_parse(optarg, &a->type, &err) < 0)
-				return cli_usage(&run_cmd, "%s", err.msg);
-			a->type_set = true;
-			break;
-		case 'S': a->section = optarg; break;
 		case 'm': a->mem_file = optarg; break;
 		case 'x': a->mem_hex = optarg; break;
 		case 'u': a->unverified = true; break;
@@ -127,7 +124,7 @@ int cmd_bpf_run(int argc, char **argv)
 {
 	if (cli_wants_help(&run_cmd, argc, argv))
 		return EXIT_OK;
-	struct run_args a = { .type = MOAT_PROG_MEM };
+	struct run_args a = { 0 };
 	int st = parse_args(argc, argv, &a);
 	if (st != EXIT_OK)
 		return st;
@@ -141,7 +138,7 @@ int cmd_bpf_run(int argc, char **argv)
 	if (a.mem_file && !(mem = (uint8_t *)cli_read_file(a.mem_file, &mem_len, &err)))
 		return cli_fail_err("bpf run", &err);
 	struct cli_prog cp;
-	cli_bpf_load(a.file, a.section, a.type_set ? &a.type : NULL, &cp, &err);
+	cli_bpf_load_opts(a.file, &a.prog, &cp, &err);
 	struct moat_prog *prog = cp.prog;
 	struct moat_vm *vm = NULL;
 	struct moat_exec *exec = NULL;
@@ -153,8 +150,18 @@ int cmd_bpf_run(int argc, char **argv)
 		  .unverified = a.unverified, .harden = a.harden, .mem_len = mem_len);
 	if (a.trace)
 		eo.trace = (struct moat_sink){ write_file, stdout };
+	/* xdp programs get moat's VM context around the input packet */
+	struct moat_xdp_ctx xdp;
+	void *ctx = mem;
+	size_t ctx_len = mem_len;
+	if (prog && moat_prog_type(prog) == MOAT_PROG_XDP && !a.unverified) {
+		moat_xdp_ctx_init(&xdp, mem, mem_len);
+		ctx = &xdp;
+		ctx_len = sizeof(xdp);
+		eo.mem_len = 0;
+	}
 	if (prog && (vm = moat_vm_new(&vo, &err)) && (exec = moat_exec_new(vm, prog, &eo, &err)) &&
-	    moat_exec_run(exec, mem, mem_len, &r0, &err) == 0) {
+	    moat_exec_run(exec, ctx, ctx_len, &r0, &err) == 0) {
 		printf("r0 = 0x%llx (%lld)\n", (unsigned long long)r0, (long long)r0);
 		rc = EXIT_OK;
 	} else {

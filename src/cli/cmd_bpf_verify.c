@@ -117,8 +117,7 @@ int cmd_bpf_verify(int argc, char **argv)
 	if (cli_wants_help(&verify_cmd, argc, argv))
 		return EXIT_OK;
 	static const struct option opts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "section", required_argument, NULL, 'S' },
+		CLI_PROG_OPTIONS,
 		{ "json", no_argument, NULL, 'J' },
 		{ "log", optional_argument, NULL, 'l' },
 		{ "mem-len", required_argument, NULL, 'm' },
@@ -126,25 +125,22 @@ int cmd_bpf_verify(int argc, char **argv)
 		{ "max-insns", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum moat_prog_type type = MOAT_PROG_MEM;
-	bool json = false, type_set = false;
-	const char *section = NULL;
+	struct cli_prog_opts po = { 0 };
+	bool json = false;
 	struct sbuf log = { 0 };
 	MOAT_OPTS(moat_verify_opts, vo, .log = { sink_sbuf, &log });
 	struct moat_error err;
 	moat_error_clear(&err);
-	int c;
+	int c, taken;
 	uint64_t v;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((taken = cli_prog_option(&verify_cmd, c, optarg, &po)) < 0)
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		switch (c) {
-		case 't':
-			if (moat_prog_type_parse(optarg, &type, &err) < 0)
-				return cli_usage(&verify_cmd, "%s", err.msg);
-			type_set = true;
-			break;
-		case 'S': section = optarg; break;
 		case 'J': json = true; break;
 		case 'k': vo.kernel_rules = true; break;
 		case 'l':
@@ -174,7 +170,7 @@ int cmd_bpf_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(&verify_cmd, optind == argc ? "missing FILE" : "too many arguments");
 	struct cli_prog cp;
-	cli_bpf_load(argv[optind], section, type_set ? &type : NULL, &cp, &err);
+	cli_bpf_load_opts(argv[optind], &po, &cp, &err);
 	struct moat_prog *prog = cp.prog;
 	struct moat_verify_stats st = { 0 };
 	int r = prog ? moat_verify(prog, &vo, &st, &err) : -1;

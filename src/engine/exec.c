@@ -1,10 +1,41 @@
 /* Execs: programs made runnable in a VM (include/moat/vm.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
 
 #include "engine/exec_internal.h"
 #include "engine/jit/jit_internal.h"
 #include "engine/map_internal.h"
+
+/*
+ * XDP programs read struct xdp_md's 32-bit data, data_end and data_meta; in
+ * moat's VM the context is struct moat_xdp_ctx, whose pointers follow the
+ * uapi words.  Every load the verifier saw reading one of those fields
+ * (through the unmoved context pointer, so the field is the load's offset)
+ * becomes a 64-bit load of the pointer: one instruction for one, so no jump
+ * moves.  The verifier refused any such load that also reads other memory.
+ */
+static struct moat_prog *xdp_rewrite(const struct moat_prog *prog, const uint8_t *use,
+				     struct moat_error *err)
+{
+	_Static_assert(offsetof(struct moat_xdp_ctx, data) == 24, "uapi words first");
+	MOAT_AUTO(free) struct moat_insn *in = malloc(prog->n * sizeof(*in));
+	if (!in) {
+		moat_error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(in, prog->insns, prog->n * sizeof(*in));
+	for (size_t i = 0; i < prog->n; i++) {
+		if (!(use[i] & MOAT_CTXU_PTR))
+			continue;
+		in[i].code = MOAT_LDX | MOAT_MEM | MOAT_DW;
+		in[i].off = (int16_t)(offsetof(struct moat_xdp_ctx, data) + 2 * in[i].off);
+	}
+	return moat_prog_clone_with(prog, in, err);
+}
 
 struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog,
 				const struct moat_exec_opts *opts, struct moat_error *err)
@@ -29,25 +60,39 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	}
 	uint64_t mem_len = MOAT_OPTS_HAS(opts, moat_exec_opts, mem_len) ? opts->mem_len : 0;
 	struct moat_verify_stats st = { 0 };
+	MOAT_AUTO(free) uint8_t *use = NULL;
+	if (!unverified && moat_prog_type(prog) == MOAT_PROG_XDP &&
+	    !(use = malloc(prog->n + 1))) {
+		moat_error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
 	if (!unverified) {
 		MOAT_OPTS(moat_verify_opts, vo, .vm = vm, .mem_len = mem_len);
 		if (MOAT_OPTS_HAS(opts, moat_exec_opts, verify_log)) {
 			vo.log_level = opts->verify_log_level;
 			vo.log = opts->verify_log;
 		}
-		if (moat_verify(prog, &vo, &st, err) < 0)
+		if (moat_verify_ctx(prog, &vo, &st, use, err) < 0)
 			return NULL;
+	}
+	struct moat_prog *own = NULL;
+	if (use) {
+		if (!(own = xdp_rewrite(prog, use, err)))
+			return NULL;
+		mem_len = sizeof(struct moat_xdp_ctx);
 	}
 	/*
 	 * The unchecked loop and native code trust every pointer: only what
 	 * the verifier proved memory safe may go there.  Its proof covers
 	 * everything but direct reads of context fields of the kernel's
 	 * types (moat's VM does not yet rewrite context layouts the way the
-	 * kernel does), so those programs stay in the checked interpreter.
+	 * kernel does; xdp's is rewritten above), so those programs stay in
+	 * the checked interpreter.
 	 */
 	bool proven = MOAT_VERIFIER_PROVES_MEMORY_SAFETY && !unverified &&
-		      (moat_prog_type(prog) == MOAT_PROG_MEM || st.ctx_accesses == 0);
+		      (moat_prog_type(prog) == MOAT_PROG_MEM || own || st.ctx_accesses == 0);
 	if (mode == MOAT_EXEC_JIT && !proven) {
+		moat_prog_free(own);
 		moat_error_set(err, EOPNOTSUPP,
 			       "the JIT runs only programs whose memory safety the verifier proves "
 			       "for moat's VM; this one reads context fields directly, so run it "
@@ -56,11 +101,13 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	}
 	struct moat_exec *e = calloc(1, sizeof(*e));
 	if (!e) {
+		moat_prog_free(own);
 		moat_error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
 	e->vm = vm;
-	e->prog = prog;
+	e->prog = own ? own : prog;
+	e->own_prog = own;
 	e->mode = mode;
 	e->mem_len = mem_len;
 	e->verified = !unverified;
@@ -109,6 +156,7 @@ void moat_exec_free(struct moat_exec *exec)
 		return;
 	moat_jit_free(exec->jit);
 	free(exec->code);
+	moat_prog_free(exec->own_prog);
 	free(exec);
 }
 
@@ -122,6 +170,11 @@ static __attribute__((cold, noinline)) int exec_run_short(struct moat_exec *exec
 		return moat_error_set(err, EINVAL,
 				      "the program was verified for %llu bytes of input; this run "
 				      "has %zu", (unsigned long long)exec->mem_len, ctx_len);
+	if (exec->own_prog)
+		return moat_error_set(err, EINVAL,
+				      "an xdp program runs on a struct moat_xdp_ctx (%zu bytes); "
+				      "this run's context has %zu", sizeof(struct moat_xdp_ctx),
+				      ctx_len);
 	if (exec->jit)
 		return moat_jit_run(exec, ctx, ctx_len, ret, err);
 	return moat_interp_run(exec, ctx, ctx_len, ret, err);

@@ -10,6 +10,18 @@
 
 #include "engine/prog_internal.h"
 
+/*
+ * What each load or store accessed on the paths the verifier walked: the
+ * context, other memory, or a packet-pointer field of the context (the
+ * loads moat rewrites for its VM's context layouts).
+ */
+enum { MOAT_CTXU_CTX = 1, MOAT_CTXU_OTHER = 2, MOAT_CTXU_PTR = 4 };
+
+/* moat_verify, also filling use[i] (prog's length, zeroed here) when use
+ * is not NULL. */
+int moat_verify_ctx(const struct moat_prog *prog, const struct moat_verify_opts *opts,
+		    struct moat_verify_stats *stats, uint8_t *use, struct moat_error *err);
+
 /* The tail-call limit, as the kernel's MAX_TAIL_CALL_CNT. */
 #define MOAT_MAX_TAIL_CALLS 33
 
@@ -53,6 +65,9 @@ struct moat_exec {
 	/* MOAT_EXEC_JIT: native code (NULL otherwise).  A JIT exec keeps its
 	 * unchecked pre-decoding too: an interpreted program may tail-call it. */
 	struct moat_jit *jit;
+	/* a rewritten copy of the program that prog points to (xdp context
+	 * layout), freed with the exec; NULL when prog is the caller's */
+	struct moat_prog *own_prog;
 };
 
 /* A memory region a checked run may touch. */

@@ -495,6 +495,13 @@ static int run_checked(struct interp_run *run, uint8_t *stack, size_t stack_len,
 	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
 			     false);
 	moat_call_add_region(&run->call, run->ctx, run->ctx_len, false);
+	if (e->own_prog && run->ctx_len >= sizeof(struct moat_xdp_ctx)) {
+		/* a verified xdp program: its packet, metadata included */
+		const struct moat_xdp_ctx *x = run->ctx;
+		if (x->data_meta <= x->data_end)
+			moat_call_add_region(&run->call, x->data_meta,
+					     (uint64_t)((char *)x->data_end - (char *)x->data_meta), false);
+	}
 	for (size_t i = 0; i < e->n; i++) {
 		const struct moat_insn *in = &e->prog->insns[i];
 		if (moat_is_lddw(in) && in->src == MOAT_PSEUDO_MAP_VALUE) {

@@ -60,6 +60,25 @@ struct moat_prog *moat_prog_new(enum moat_prog_type type, const struct moat_insn
 	return steal_ptr(p);
 }
 
+struct moat_prog *moat_prog_clone_with(const struct moat_prog *p, const struct moat_insn *insns,
+				       struct moat_error *err)
+{
+	struct moat_prog *c = moat_prog_new(p->type, insns, p->n, err);
+	if (!c)
+		return NULL;
+	c->from_cbpf = p->from_cbpf;
+	for (size_t i = 0; i < p->n_maps; i++) {
+		if (moat_prog_add_map(c, p->maps[i], err) < 0)
+			goto fail;
+	}
+	if (p->name && moat_prog_set_name(c, p->name, err) < 0)
+		goto fail;
+	return c;
+fail:
+	moat_prog_free(c);
+	return NULL;
+}
+
 void moat_prog_free(struct moat_prog *prog)
 {
 	if (!prog)

@@ -20,4 +20,9 @@ struct moat_prog {
 	bool from_cbpf; /* translated from classic BPF, which may hold dead code */
 };
 
+/* A copy of p (type, maps, name, origin; no line info) with `insns` (p->n
+ * of them) in place of its instructions.  NULL when out of memory. */
+struct moat_prog *moat_prog_clone_with(const struct moat_prog *p, const struct moat_insn *insns,
+				       struct moat_error *err);
+
 #endif

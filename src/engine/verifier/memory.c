@@ -12,6 +12,7 @@
 
 #include <moat/map.h>
 
+#include "engine/exec_internal.h"
 #include "engine/isa.h"
 #include "engine/verifier/walk.h"
 
@@ -301,6 +302,8 @@ static int ctx_access(struct walker *w, int regno, const struct vreg *p, int64_t
 	w->env->stats.ctx_accesses++;
 	if (!vctx_access(w->env, (int64_t)p->off + off, size, a == ACC_WRITE, &fld, why, sizeof(why)))
 		return vfail(w, EACCES, "r%d: %s", regno, why);
+	if (fld.type != V_SCALAR)
+		w->env->ctx_use[w->i] |= MOAT_CTXU_PTR;
 	if (a == ACC_READ) {
 		if (fld.type == V_SCALAR) {
 			vreg_mark_loaded(out, size, sign);
@@ -326,6 +329,7 @@ static int access(struct walker *w, int regno, int64_t off, unsigned size, enum 
 		return r;
 	const struct vreg p = vcur_frame(w)->regs[regno];
 	int64_t lo, hi;
+	w->env->ctx_use[w->i] |= p.type == V_CTX ? MOAT_CTXU_CTX : MOAT_CTXU_OTHER;
 	switch (p.type) {
 	case V_STACK: {
 		if ((r = stack_bounds(w, regno, &p, off, size, &lo, &hi)))

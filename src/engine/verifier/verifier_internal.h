@@ -155,6 +155,7 @@ struct venv {
 	uint32_t next_id;
 	struct moat_verify_stats stats;
 	uint16_t *func_depth; /* per function start insn: deepest stack used */
+	uint8_t *ctx_use;     /* per insn: MOAT_CTXU_* bits of the memory it accessed */
 };
 
 /* state.c */

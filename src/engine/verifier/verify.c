@@ -21,8 +21,30 @@ static void log_str(const struct moat_verify_opts *o, const char *s, size_t len)
 		o->log.write(o->log.arg, s, len);
 }
 
+/*
+ * One instruction that reads a packet pointer out of the context must not
+ * access anything else on another path: moat's VM rewrites that load for
+ * its own context layout (as the kernel does, and rejects the same case).
+ */
+static int check_ctx_use(const uint8_t *use, size_t n, struct moat_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((use[i] & MOAT_CTXU_PTR) && (use[i] & MOAT_CTXU_OTHER))
+			return moat_error_insn(err, EACCES, (long)i,
+					       "this load reads a packet pointer from the context on "
+					       "one path and other memory on another; use one "
+					       "instruction per kind of access");
+	return 0;
+}
+
 int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opts,
 		struct moat_verify_stats *stats, struct moat_error *err)
+{
+	return moat_verify_ctx(prog, opts, stats, NULL, err);
+}
+
+int moat_verify_ctx(const struct moat_prog *prog, const struct moat_verify_opts *opts,
+		    struct moat_verify_stats *stats, uint8_t *use_out, struct moat_error *err)
 {
 	struct moat_vm *own = NULL;
 	const struct moat_vm *vm = MOAT_OPTS_HAS(opts, moat_verify_opts, vm) ? opts->vm : NULL;
@@ -43,8 +65,11 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 	if (!env.log.write)
 		env.log_level = 0;
 	uint8_t *kind = calloc(n + 1, 1);
+	uint8_t *use = use_out ? use_out : calloc(n + 1, 1);
+	if (use_out)
+		memset(use_out, 0, n);
 	uint32_t funcs = 0;
-	int r = kind ? 0 : moat_error_set(err, ENOMEM, "out of memory");
+	int r = kind && use ? 0 : moat_error_set(err, ENOMEM, "out of memory");
 	if (r == 0)
 		r = moat_verify_structure(prog, vm, kind, &funcs, err);
 	if (r == 0)
@@ -59,8 +84,11 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 		env.live = live;
 		env.prec = prec;
 		env.stats.funcs = 1;
+		env.ctx_use = use;
 		r = moat_verify_analyze(&env);
 	}
+	if (r == 0)
+		r = check_ctx_use(use, n, err);
 	/* after the analysis, so that a loop that never ends is reported as
 	 * such rather than as the unreachable exit after it */
 	if (r == 0) {
@@ -96,6 +124,8 @@ int moat_verify(const struct moat_prog *prog, const struct moat_verify_opts *opt
 	free(live);
 	free(prec);
 	free(kind);
+	if (use != use_out)
+		free(use);
 	moat_vm_free(own);
 	return r;
 }
