@@ -164,18 +164,23 @@ static bool in_sorted(const int *v, size_t n, int x)
 	return n && bsearch(&x, v, n, sizeof(*v), cmp_int) != NULL;
 }
 
-/* True when this process lives in a child pid namespace (the iterator reports global pids). */
+/*
+ * True when this process lives in a child pid namespace: its status line
+ * "NSpid:\t40\t2" has one pid per namespace level.  The iterator reports
+ * pids of the initial namespace, which /proc there does not show.
+ */
 static bool nested_pidns(struct audit_ctx *c)
 {
 	MOAT_AUTO(free) char *s = NULL;
 	if (audit_read(c, "proc/self/status", &s) < 0)
 		return false;
-	char *ns = strstr(s, "\nNSpid:");
-	if (!ns)
+	char *line = strstr(s, "\nNSpid:");
+	if (!line)
 		return false;
-	char *nl = strchr(ns + 1, '\n');
-	char *tab = strchr(ns + 7, '\t');
-	return tab && (!nl || tab < nl) && (tab = strchr(tab + 1, '\t')) && (!nl || tab < nl);
+	size_t len = strcspn(line + 1, "\n"), levels = 0;
+	for (size_t i = 1; i <= len; i++)
+		levels += line[i] == '\t';
+	return levels > 1;
 }
 
 static void check_tasks(struct audit_ctx *c)
