@@ -104,8 +104,8 @@ static const char *attach_name(unsigned t)
 }
 
 /* The attach point of a link, as far as the kernel's link info tells. */
-static void link_attach(int fd, const struct bpf_link_info *info, const struct btf *vmlinux,
-			char *out, size_t len)
+static void link_attach(int fd, const struct bpf_link_info *info, struct btf **vmlinux, char *out,
+			size_t len)
 {
 	char name[128] = "";
 	struct bpf_link_info again = { 0 };
@@ -124,12 +124,18 @@ static void link_attach(int fd, const struct bpf_link_info *info, const struct b
 		snprintf(out, len, "iterator %.100s", name);
 		break;
 	case BPF_LINK_TYPE_TRACING: {
-		/* BTF object 1 is vmlinux's: the first BTF the kernel registers. */
-		const struct btf_type *t = vmlinux && info->tracing.target_obj_id == 1
-						   ? btf__type_by_id(vmlinux, info->tracing.target_btf_id)
+		/*
+		 * BTF object 1 is vmlinux's: the first BTF the kernel registers.
+		 * Its parse costs milliseconds, so it is loaded on the first
+		 * tracing link only.
+		 */
+		if (!*vmlinux && info->tracing.target_obj_id == 1)
+			*vmlinux = btf__load_vmlinux_btf();
+		const struct btf_type *t = *vmlinux && info->tracing.target_obj_id == 1
+						   ? btf__type_by_id(*vmlinux, info->tracing.target_btf_id)
 						   : NULL;
 		snprintf(out, len, "%s %s (btf %u:%u)", attach_name(info->tracing.attach_type),
-			 t ? btf__name_by_offset(vmlinux, t->name_off) : "?", info->tracing.target_obj_id,
+			 t ? btf__name_by_offset(*vmlinux, t->name_off) : "?", info->tracing.target_obj_id,
 			 info->tracing.target_btf_id);
 		break;
 	}
@@ -153,7 +159,7 @@ static void link_attach(int fd, const struct bpf_link_info *info, const struct b
 	}
 }
 
-static int describe_link(int fd, struct moat_kobj *o, const struct btf *vmlinux)
+static int describe_link(int fd, struct moat_kobj *o, struct btf **vmlinux)
 {
 	struct bpf_link_info info = { 0 };
 	uint32_t len = sizeof(info);
@@ -179,7 +185,7 @@ static const struct {
 };
 
 /* Lists every object of one kind; objects gone between next_id and fd_by_id are skipped. */
-static int collect_kind(struct inv_builder *b, size_t k, const struct btf *vmlinux, struct moat_error *err)
+static int collect_kind(struct inv_builder *b, size_t k, struct btf **vmlinux, struct moat_error *err)
 {
 	uint32_t id = 0;
 	for (;;) {
@@ -250,6 +256,16 @@ static void note_owner(struct moat_kinv *inv, int pid, const char *fdname, const
 	}
 }
 
+static void read_comm(int pid, char *comm, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	MOAT_AUTO(fclose) FILE *f = fopen(path, "re");
+	if (!f || !fgets(comm, (int)len, f))
+		snprintf(comm, len, "?");
+	comm[strcspn(comm, "\n")] = 0;
+}
+
 /* Walks /proc/PID/fd of every process for BPF objects (anon_inode:bpf-prog, bpf-map, bpf_link). */
 static void find_owners(struct moat_kinv *inv)
 {
@@ -260,11 +276,7 @@ static void find_owners(struct moat_kinv *inv)
 		int pid = atoi(p->d_name);
 		if (pid <= 0)
 			continue;
-		char path[128], comm[32] = "?";
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		MOAT_AUTO(fclose) FILE *f = fopen(path, "re");
-		if (f && fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = 0;
+		char path[128], comm[32] = "";
 		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 		DIR *fds = opendir(path);
 		if (!fds)
@@ -278,9 +290,11 @@ static void find_owners(struct moat_kinv *inv)
 			if (n <= 0)
 				continue;
 			target[n] = 0;
-			if (!strncmp(target, "anon_inode:bpf-prog", 19) || !strncmp(target, "anon_inode:bpf-map", 18) ||
-			    !strncmp(target, "anon_inode:bpf_link", 19) || !strncmp(target, "anon_inode:bpf-link", 19))
-				note_owner(inv, pid, e->d_name, comm);
+			if (strncmp(target, "anon_inode:bpf", 14))
+				continue;
+			if (!*comm) /* only for processes that hold a BPF object */
+				read_comm(pid, comm, sizeof(comm));
+			note_owner(inv, pid, e->d_name, comm);
 		}
 		closedir(fds);
 	}
@@ -294,9 +308,9 @@ struct moat_kinv *moat_kinv_collect(struct moat_error *err)
 		moat_error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
-	struct btf *vmlinux = btf__load_vmlinux_btf(); /* only to name tracing targets */
+	struct btf *vmlinux = NULL; /* only to name tracing targets, loaded when one is seen */
 	for (size_t k = 0; k < MOAT_ARRAY_SIZE(kinds); k++) {
-		if (collect_kind(&b, k, vmlinux, err) < 0) {
+		if (collect_kind(&b, k, &vmlinux, err) < 0) {
 			btf__free(vmlinux);
 			moat_kinv_free(b.inv);
 			return NULL;
