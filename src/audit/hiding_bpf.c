@@ -40,6 +40,19 @@ size_t audit_kallsyms_bpf(const char *kallsyms, void (*fn)(uint64_t addr, const 
 	return n;
 }
 
+/* Whether bpf(2) gave program addresses at all (it zeroes them when kallsyms would hide them). */
+static bool inventory_has_addresses(const struct moat_kinv *inv)
+{
+	bool progs = false;
+	for (size_t i = 0; i < inv->n; i++)
+		for (size_t k = 0; k < inv->objs[i].nksyms; k++) {
+			if (inv->objs[i].ksyms[k])
+				return true;
+			progs = true;
+		}
+	return !progs; /* no JIT-compiled program listed at all: nothing was zeroed */
+}
+
 static bool owned(const struct moat_kinv *inv, uint64_t addr)
 {
 	for (size_t i = 0; i < inv->n; i++)
@@ -127,9 +140,10 @@ void audit_hiding_bpf(struct audit_ctx *c)
 		return;
 	s->inv = c->inv;
 	audit_kallsyms_bpf(ks, first_pass, s);
-	if (s->total && s->zero == s->total) {
+	if ((s->total && s->zero == s->total) || !inventory_has_addresses(c->inv)) {
 		audit_add(c, id, G, MOAT_AUDIT_INFO, "run as root with kernel.kptr_restrict below 2",
-			  "JIT-compiled programs vs bpf(2): proc/kallsyms hides addresses");
+			  "JIT-compiled programs vs bpf(2): %s hides addresses",
+			  s->total && s->zero == s->total ? "proc/kallsyms" : "bpf(2)");
 		free(s);
 		return;
 	}

@@ -342,6 +342,17 @@ static void test_hidden_bpf(void)
 	   "addresses hidden by kptr_restrict: info, not a false alarm");
 	moat_audit_report_free(r);
 	untree();
+	uint64_t zero[1] = { 0 };
+	objs[0].ksyms = zero;
+	objs[0].nksyms = 1;
+	tree("proc/kallsyms=ffffffffc0001000 t bpf_prog_6cb8d9f47d57bddc_fw\t[bpf]\n");
+	o.root = root;
+	r = moat_audit_run(&o, NULL);
+	c = moat_audit_find(r, "hiding.bpf_programs");
+	ok(c && c->verdict == MOAT_AUDIT_INFO && strstr(c->evidence, "bpf(2) hides addresses"),
+	   "addresses zeroed by bpf(2) only: info, not a false alarm");
+	moat_audit_report_free(r);
+	untree();
 	is_u64(audit_kallsyms_bpf("1 t bpf_prog_a_b [bpf]\n2 t bpf_trampoline_1 [bpf]\n3 t bpf_prog_c [mod]\nzz\n", NULL, NULL),
 	       1, "kallsyms: only bpf_prog_ symbols of [bpf] count");
 }
