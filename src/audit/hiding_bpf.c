@@ -96,13 +96,16 @@ static void still_there(uint64_t addr, const char *name, void *arg)
 
 /*
  * Programs load and unload while moat looks (this run's own task iterator
- * among them, freed a moment ago).  A candidate must stay in kallsyms and
- * stay out of freshly collected inventories for three rounds 50 ms apart.
+ * among them, freed a moment ago).  The kernel drops a freed program from
+ * bpf(2)'s id table at once but from kallsyms only after an RCU grace
+ * period, longer on a loaded machine.  A candidate must stay in kallsyms and
+ * stay out of freshly collected inventories for five rounds, 50 ms to
+ * 800 ms apart (1.5 s in all, spent only when there is a candidate).
  */
 static void recheck(struct audit_ctx *c, struct scan *s)
 {
-	for (int round = 0; round < 3; round++) {
-		usleep(50000);
+	for (int round = 0; round < 5; round++) {
+		usleep(50000u << round);
 		struct moat_kinv *inv = moat_kinv_collect(NULL);
 		MOAT_AUTO(free) char *ks = NULL;
 		if (!inv || audit_read(c, "proc/kallsyms", &ks) < 0) {
