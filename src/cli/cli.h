@@ -49,6 +49,9 @@ int cmd_trace(int argc, char **argv);
 extern const char cmd_trace_usage[];
 int cmd_filter(int argc, char **argv);
 extern const char cmd_filter_usage[];
+int cmd_audit(int argc, char **argv);
+
+extern const char cmd_audit_usage[];
 
 extern const struct cli_cmd cli_bpf_cmds[];
 

@@ -36,6 +36,8 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_filter_usage, cmd_filter, NULL },
 	{ "fw", "firewall: compile, test and enforce pf-like rule files", fw_usage, cmd_fw,
 	  cli_fw_cmds },
+	{ "audit", "check the kernel's defences: modules, eBPF, CPU, isolation, hidden tasks",
+	  cmd_audit_usage, cmd_audit, NULL },
 	{ "help", "show the commands, or one command's manual", help_usage, cmd_help, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
