@@ -28,6 +28,8 @@
 #include <moat/kernel_attach.h>
 #include <moat/filter.h>
 #include <moat/trace.h>
+#include <moat/kernel_inventory.h>
+#include <moat/audit.h>
 #include <moat/sandbox.h>
 #include <moat/seccomp.h>
 #include <moat/syscalls.h>

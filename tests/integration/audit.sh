@@ -92,7 +92,7 @@ must_fail 2 "--fail-on bogus" "$MOAT" audit --fail-on bogus
 must_fail 2 "unknown option" "$MOAT" audit --frob
 must_fail 2 "unexpected argument" "$MOAT" audit extra
 must_fail 2 "empty --root" "$MOAT" audit --root ''
-# (own files, not must_fail's: tests of other worktrees on this machine share /tmp/moat_mf.*)
+# (its own files: it reads stdout and stderr of the same run)
 "$MOAT" audit --root /nonexistent/moat-tree >"$tmp/e.out" 2>"$tmp/e.err"
 [ $? = 1 ] && pass "a missing --root fails (exit 1)" || fail "a missing --root: wrong exit"
 grep -qx 'moat: audit: /nonexistent/moat-tree: No such file or directory' "$tmp/e.err" && pass "error names the directory" || fail "error: $(cat "$tmp/e.err")"
