@@ -51,6 +51,18 @@ const char *audit_read_error(int r, char *buf, size_t len);
  * param without "=" also matches "param=value" (cpu.c). */
 bool audit_cmdline_has(const char *cmdline, const char *param);
 
+/* What a boot-parameter check says: the parameters it looks for, and the
+ * evidence for one found, several found and none found. */
+struct audit_cmdline_check {
+	const char *id, *group;
+	enum moat_audit_verdict bad; /* verdict when any is present */
+	const char *const *params;
+	size_t n;
+	const char *does_one, *does_many, *does_none;
+};
+/* Adds the check over proc/cmdline, listing each parameter found (cpu.c). */
+void audit_check_cmdline(struct audit_ctx *c, const struct audit_cmdline_check *k);
+
 /* ---- the report (report.c) ---- */
 
 /*

@@ -224,29 +224,39 @@ bool audit_cmdline_has(const char *cmdline, const char *param)
 	return false;
 }
 
-static void check_cmdline(struct audit_ctx *c)
+void audit_check_cmdline(struct audit_ctx *c, const struct audit_cmdline_check *k)
 {
 	MOAT_AUTO(free) char *s = NULL;
 	char eb[128];
 	int r = audit_read(c, "proc/cmdline", &s);
 	if (r < 0) {
-		audit_add(c, "cpu.boot_params", G, MOAT_AUDIT_INFO, NULL, "proc/cmdline: %s",
+		audit_add(c, k->id, k->group, MOAT_AUDIT_INFO, NULL, "proc/cmdline: %s",
 			  audit_read_error(r, eb, sizeof(eb)));
 		return;
 	}
 	size_t bad = 0;
-	for (size_t i = 0; i < MOAT_ARRAY_SIZE(weakening); i++)
-		bad += audit_cmdline_has(s, weakening[i]);
+	for (size_t i = 0; i < k->n; i++)
+		bad += audit_cmdline_has(s, k->params[i]);
 	if (bad)
-		audit_add(c, "cpu.boot_params", G, MOAT_AUDIT_RISK, "remove these boot parameters",
-			  "%zu boot parameter%s in proc/cmdline switch%s CPU mitigations off", bad,
-			  bad == 1 ? "" : "s", bad == 1 ? "es" : "");
+		audit_add(c, k->id, k->group, k->bad, "remove these boot parameters",
+			  "%zu boot parameter%s in proc/cmdline %s", bad, bad == 1 ? "" : "s",
+			  bad == 1 ? k->does_one : k->does_many);
 	else
-		audit_add(c, "cpu.boot_params", G, MOAT_AUDIT_OK, NULL,
-			  "no boot parameter in proc/cmdline switches a CPU mitigation off");
-	for (size_t i = 0; i < MOAT_ARRAY_SIZE(weakening); i++)
-		if (audit_cmdline_has(s, weakening[i]))
-			audit_item(c, "%s", weakening[i]);
+		audit_add(c, k->id, k->group, MOAT_AUDIT_OK, NULL, "no boot parameter in proc/cmdline %s",
+			  k->does_none);
+	for (size_t i = 0; i < k->n; i++)
+		if (audit_cmdline_has(s, k->params[i]))
+			audit_item(c, "%s", k->params[i]);
+}
+
+static void check_cmdline(struct audit_ctx *c)
+{
+	static const struct audit_cmdline_check k = {
+		"cpu.boot_params", G, MOAT_AUDIT_RISK, weakening, MOAT_ARRAY_SIZE(weakening),
+		"switches CPU mitigations off", "switch CPU mitigations off",
+		"switches a CPU mitigation off",
+	};
+	audit_check_cmdline(c, &k);
 }
 
 void audit_cpu(struct audit_ctx *c)

@@ -189,24 +189,12 @@ static const char *const weakening[] = {
 
 static void check_boot_params(struct audit_ctx *c)
 {
-	MOAT_AUTO(free) char *s = NULL;
-	if (audit_read(c, "proc/cmdline", &s) < 0) {
-		audit_add(c, "isolation.boot_params", G, MOAT_AUDIT_INFO, NULL, "proc/cmdline unreadable");
-		return;
-	}
-	size_t bad = 0;
-	for (size_t i = 0; i < MOAT_ARRAY_SIZE(weakening); i++)
-		bad += audit_cmdline_has(s, weakening[i]);
-	if (bad)
-		audit_add(c, "isolation.boot_params", G, MOAT_AUDIT_WARN, "remove these boot parameters",
-			  "%zu boot parameter%s in proc/cmdline weaken%s kernel memory protection", bad,
-			  bad == 1 ? "" : "s", bad == 1 ? "s" : "");
-	else
-		audit_add(c, "isolation.boot_params", G, MOAT_AUDIT_OK, NULL,
-			  "no boot parameter in proc/cmdline weakens kernel memory protection");
-	for (size_t i = 0; i < MOAT_ARRAY_SIZE(weakening); i++)
-		if (audit_cmdline_has(s, weakening[i]))
-			audit_item(c, "%s", weakening[i]);
+	static const struct audit_cmdline_check k = {
+		"isolation.boot_params", G, MOAT_AUDIT_WARN, weakening, MOAT_ARRAY_SIZE(weakening),
+		"weakens kernel memory protection", "weaken kernel memory protection",
+		"weakens kernel memory protection",
+	};
+	audit_check_cmdline(c, &k);
 }
 
 void audit_isolation(struct audit_ctx *c)
