@@ -26,7 +26,10 @@
 #include <moat/builder.h>
 #include <moat/kernel.h>
 #include <moat/kernel_attach.h>
+#include <moat/kernel_cgroup.h>
+#include <moat/kernel_netdev.h>
 #include <moat/filter.h>
+#include <moat/fw.h>
 #include <moat/trace.h>
 #include <moat/kernel_inventory.h>
 #include <moat/audit.h>
