@@ -51,7 +51,12 @@ enum moat_seccomp_mode {
 	MOAT_SECCOMP_FILE,       /* the profile in seccomp_file */
 };
 
-enum moat_net_mode { MOAT_NET_NONE, MOAT_NET_HOST };
+enum moat_net_mode {
+	MOAT_NET_NONE,    /* own namespace, loopback only */
+	MOAT_NET_HOST,    /* the host's network */
+	MOAT_NET_PRIVATE, /* own namespace, loopback and a veth pair to the host (root only):
+			   * eth0 10.88.a.b+2/30, host end "moatN" at +1 and the default route */
+};
 
 /*
  * What to run and how.  Arrays are borrowed: the spec never frees them, and
