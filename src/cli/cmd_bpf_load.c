@@ -439,7 +439,6 @@ static int parse_args(int argc, char **argv, struct load_args *a)
 			return EXIT_USAGE;
 		if (t > 0)
 			continue;
-		char *end;
 		switch (c) {
 		case O_DEV: a->dev = optarg; break;
 		case O_EGRESS: a->egress = true; break;
@@ -447,8 +446,7 @@ static int parse_args(int argc, char **argv, struct load_args *a)
 		case O_PIN: a->pin = optarg; break;
 		case O_JSON: a->json = true; break;
 		case O_DURATION:
-			a->duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(a->duration > 0) || a->duration > 1e7)
+			if (!cli_parse_seconds(optarg, &a->duration))
 				return cli_usage(&load_cmd, "--duration needs seconds > 0, got '%s'", optarg);
 			break;
 		default:

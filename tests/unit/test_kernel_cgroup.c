@@ -1,16 +1,15 @@
 /* Cgroup attachment (root, cgroup v2): attach, query, enforce, detach, links, refusals. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <moat/moat.h>
 #include "tap.h"
+#include "testenv.h"
 
 /* A program returning `verdict` (cgroup_device: 0 refuses the access). */
 static struct moat_kprog *load(enum moat_prog_type type, int verdict)
@@ -26,16 +25,6 @@ static struct moat_kprog *load(enum moat_prog_type type, int verdict)
 		diag("load: %s", err.msg);
 	moat_prog_free(p);
 	return kp;
-}
-
-static const char *v2_mount(void)
-{
-	static const char *const cands[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	struct statfs s;
-	for (size_t i = 0; i < 2; i++)
-		if (statfs(cands[i], &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC)
-			return cands[i];
-	return NULL;
 }
 
 /* 0 when a child in cgroup dir can open /dev/null, else the child's errno. */
@@ -127,7 +116,7 @@ static void test_refusals(const char *dir)
 
 int main(void)
 {
-	const char *mnt = v2_mount();
+	const char *mnt = test_cgroup2_mount();
 	if (geteuid() != 0 || !mnt) {
 		skip("needs root and a cgroup v2 hierarchy");
 		return tap_done();

@@ -56,8 +56,8 @@ int drop_echo(struct xdp_md *ctx)
 	return is_echo_request(ctx) ? XDP_DROP : XDP_PASS;
 }
 
-SEC("tracepoint/syscalls/sys_enter_getppid")
-int count_getppid(void *ctx)
+/* One more getppid call for the current process. */
+static __always_inline void count_getppid_call(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 one = 1, *n = bpf_map_lookup_elem(&getppid_calls, &tgid);
@@ -65,20 +65,20 @@ int count_getppid(void *ctx)
 		__sync_fetch_and_add(n, 1);
 	else
 		bpf_map_update_elem(&getppid_calls, &tgid, &one, BPF_NOEXIST);
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int count_getppid(void *ctx)
+{
+	count_getppid_call();
 	return 0;
 }
 
 /* The same count through raw_tp and tp_btf: args[1] is the syscall number. */
 static __always_inline void count_if_getppid(unsigned long long nr)
 {
-	if (nr != 110) /* __NR_getppid on x86-64 */
-		return;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 one = 1, *n = bpf_map_lookup_elem(&getppid_calls, &tgid);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&getppid_calls, &tgid, &one, BPF_NOEXIST);
+	if (nr == 110) /* __NR_getppid on x86-64 */
+		count_getppid_call();
 }
 
 SEC("raw_tp/sys_enter")
