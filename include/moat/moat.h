@@ -24,6 +24,7 @@
 #include <moat/verify.h>
 #include <moat/conformance.h>
 #include <moat/builder.h>
+#include <moat/devices.h>
 #include <moat/kernel.h>
 #include <moat/kernel_attach.h>
 #include <moat/kernel_cgroup.h>

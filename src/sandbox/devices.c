@@ -4,7 +4,7 @@
  * to open or create any other node, so a node smuggled in through a volume,
  * or made with mknod, stays useless.  On v1 the rules are written to
  * devices.deny ("a": everything) and devices.allow; on v2 they become a
- * cgroup-device BPF program (devices_prog.c) attached to the directory.
+ * cgroup-device BPF program (compile/devices) attached to the directory.
  */
 #include <errno.h>
 #include <fcntl.h>
