@@ -108,6 +108,62 @@ MOAT_API int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status,
  */
 MOAT_API int moat_sandbox_recover(struct moat_error *err);
 
+/*
+ * The OCI lifecycle (create, start, state, kill, delete), as runc and crun
+ * offer it to podman and containerd.  A created container is set up
+ * completely (namespaces, root, cgroups, limits, network) and its init
+ * waits at a start gate; the moat that created it may exit.  It lives on
+ * until it is deleted, so a stopped container still says "stopped".
+ */
+struct moat_sandbox_create_opts {
+	size_t sz;
+	const char *bundle; /* recorded for moat_sandbox_state(); may be NULL */
+};
+
+/*
+ * Creates the container spec describes (spec->name is its id) and returns
+ * once its init waits at the start gate; *pid is that init (a process of
+ * this one's until this one exits).  Errors as moat_sandbox_run(); then
+ * nothing is left.  A terminal (spec->tty) is not supported yet (ENOTSUP).
+ */
+MOAT_API int moat_sandbox_create(const struct moat_sandbox_spec *spec,
+				 const struct moat_sandbox_create_opts *opts, pid_t *pid,
+				 struct moat_error *err);
+
+/* Lets a created container's command run.  ENOENT: no such container;
+ * EINVAL: not in the created state (with the state named). */
+MOAT_API int moat_sandbox_start(const char *name, struct moat_error *err);
+
+enum moat_container_status {
+	MOAT_CONTAINER_CREATED, /* set up, waiting for start */
+	MOAT_CONTAINER_RUNNING,
+	MOAT_CONTAINER_STOPPED, /* its init has exited; delete removes it */
+};
+
+struct moat_container_state {
+	enum moat_container_status status;
+	pid_t pid;             /* the init (created containers), or the moat running it */
+	bool detached;         /* made by moat_sandbox_create() */
+	char bundle[4096];     /* "" when unknown */
+};
+
+/* The state of container `name`.  ENOENT when there is none. */
+MOAT_API int moat_sandbox_state(const char *name, struct moat_container_state *st,
+				struct moat_error *err);
+
+/* The OCI status word: "created", "running", "stopped". */
+MOAT_API const char *moat_container_status_name(enum moat_container_status s);
+
+/* Sends signal sig to the container's init (which passes it on to the
+ * command).  ENOENT: no such container; ESRCH: it is stopped. */
+MOAT_API int moat_sandbox_kill(const char *name, int sig, struct moat_error *err);
+
+/*
+ * Deletes a created container: its cgroups, network and state.  A running
+ * or created one is refused (EBUSY) unless `force`, which kills it first.
+ */
+MOAT_API int moat_sandbox_delete(const char *name, bool force, struct moat_error *err);
+
 /* "64m", "1g", "4096", "1.5G" (k, m, g, t: powers of 1024) -> bytes. */
 MOAT_API int moat_size_parse(const char *s, uint64_t *bytes, struct moat_error *err);
 

@@ -50,6 +50,14 @@ int cmd_bpf_load(int argc, char **argv);
 int cmd_bpf_unload(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
+/* the OCI lifecycle (cmd_oci.c) */
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+extern const char cmd_create_usage[], cmd_start_usage[], cmd_state_usage[], cmd_kill_usage[],
+	cmd_delete_usage[];
 int cmd_trace(int argc, char **argv);
 extern const char cmd_trace_usage[];
 int cmd_filter(int argc, char **argv);

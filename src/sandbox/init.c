@@ -165,6 +165,31 @@ static int init_loop(pid_t cmd, const sigset_t *set)
 	return status;
 }
 
+/*
+ * A created container's init, set up, tells moat create it is ready and
+ * waits at the start gate until moat start writes a byte into the fifo.
+ * moat create has exited by then: nobody reads the message pipe any more,
+ * so the returned copy of the arguments has none.
+ */
+static const struct sbx_child_args *wait_at_gate(const struct sbx_child_args *a,
+						 struct sbx_child_args *copy)
+{
+	struct moat_error ready = { 0 };
+	send_msg(a->msg_fd, SBX_MSG_READY, 0, &ready);
+	close(a->msg_fd);
+	char c;
+	ssize_t n;
+	while ((n = read(a->gate_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(a->gate_fd);
+	if (n != 1)
+		return NULL;
+	*copy = *a;
+	copy->msg_fd = -1;
+	copy->gate_fd = -1;
+	return copy;
+}
+
 int sbx_child_main(void *arg)
 {
 	const struct sbx_child_args *a = arg;
@@ -174,7 +199,8 @@ int sbx_child_main(void *arg)
 	/* Die with moat, whatever kills it; the PID namespace (every process of
 	 * the container) dies with us.  If moat died before this line, the
 	 * read below sees end-of-file and we leave. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (a->gate_fd < 0) /* a created container outlives moat create */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
 	struct sbx_net net = { .slot = -1 };
 	if (read(a->sync_fd, &c, 1) != 1 ||
@@ -199,6 +225,12 @@ int sbx_child_main(void *arg)
 	}
 	if (sbx_rootfs_setup(s, &a->rootfs, &e) < 0 || sbx_rlimits_apply(s, &e) < 0)
 		goto fail;
+	struct sbx_child_args detached;
+	if (a->gate_fd >= 0) {
+		a = wait_at_gate(a, &detached);
+		if (!a)
+			return 1;
+	}
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

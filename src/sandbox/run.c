@@ -231,57 +231,142 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct moat_error *err)
-{
+/* A container the outside is making: its spec copy, root, filter and run state. */
+struct container {
 	char root[PATH_MAX], name[80];
-	*status = 1;
-	snprintf(name, sizeof(name), "%s", spec->name ? spec->name : "");
+	struct moat_sandbox_spec s;
+	struct run_state rs;
+	struct moat_cbpf_insn *filter;
+	bool rootless;
+};
+
+/*
+ * Everything before the clone: checks, the seccomp program, the name's
+ * state file and the cgroups.  On error nothing of it is left.
+ */
+static int container_prepare(struct container *c, const struct moat_sandbox_spec *spec,
+			     struct moat_error *err)
+{
+	snprintf(c->name, sizeof(c->name), "%s", spec->name ? spec->name : "");
 	if (!spec->name)
-		snprintf(name, sizeof(name), "moat-%d", (int)getpid());
-	if (validate(spec, name, root, err) < 0)
+		snprintf(c->name, sizeof(c->name), "moat-%d", (int)getpid());
+	if (validate(spec, c->name, c->root, err) < 0)
 		return -1;
-	bool rootless = geteuid() != 0;
-	struct moat_sandbox_spec s = *spec;
-	s.name = name;
-	struct run_state rs = {
-		.args = { .spec = &s, .tty_fd = -1, .userns = rootless, .cgroupns = true,
-			  .rootfs = { .root = root, .userns = rootless, .own_netns = s.net != MOAT_NET_HOST } },
+	c->rootless = geteuid() != 0;
+	c->s = *spec;
+	c->s.name = c->name;
+	c->rs = (struct run_state){
+		.args = { .spec = &c->s, .tty_fd = -1, .gate_fd = -1, .userns = c->rootless,
+			  .cgroupns = true,
+			  .rootfs = { .root = c->root, .userns = c->rootless,
+				      .own_netns = c->s.net != MOAT_NET_HOST } },
 		.tty = { .master = -1, .slave = -1 },
 		.net = { .slot = -1 },
 		.sync = { -1, -1 }, .msg = { -1, -1 }, .sfd = -1,
 	};
-	sigprocmask(SIG_SETMASK, NULL, &rs.old);
-	struct moat_cbpf_insn *filter;
-	if (sbx_filter_prepare(&s, &filter, &rs.args.filter_len, err) < 0)
+	sigprocmask(SIG_SETMASK, NULL, &c->rs.old);
+	if (sbx_filter_prepare(&c->s, &c->filter, &c->rs.args.filter_len, err) < 0)
 		return -1;
-	rs.args.filter = filter;
+	c->rs.args.filter = c->filter;
 	moat_sandbox_recover(NULL);
-	if (sbx_state_claim(name, err) < 0) {
-		free(filter);
+	if (sbx_state_claim(c->name, err) < 0)
+		goto out_filter;
+	if (sbx_cgroup_create(&c->rs.cg, c->name, &c->s, c->rootless, err) < 0)
+		goto out_state;
+	if (sbx_state_add_cgroups(c->name, &c->rs.cg, err) < 0)
+		goto out_cgroup;
+	c->rs.args.cgroup = &c->rs.cg;
+	return 0;
+out_cgroup:
+	sbx_cgroup_destroy(&c->rs.cg);
+out_state:
+	sbx_state_remove(c->name);
+out_filter:
+	free(c->filter);
+	return -1;
+}
+
+/* Closes what the outside holds; unless `keep` (a created container lives
+ * on), also removes the network, the cgroups and the state. */
+static void container_release(struct container *c, bool keep)
+{
+	close_fd(&c->rs.sfd);
+	close_fd(&c->rs.sync[0]);
+	close_fd(&c->rs.sync[1]);
+	close_fd(&c->rs.msg[0]);
+	close_fd(&c->rs.msg[1]);
+	if (c->rs.stack)
+		munmap(c->rs.stack, CHILD_STACK);
+	if (c->s.tty)
+		sbx_tty_close(&c->rs.tty);
+	if (!keep) {
+		sbx_net_destroy(&c->rs.net);
+		sbx_cgroup_destroy(&c->rs.cg);
+		sbx_state_remove(c->name);
+	}
+	free(c->filter);
+}
+
+int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct moat_error *err)
+{
+	struct container c;
+	*status = 1;
+	if (container_prepare(&c, spec, err) < 0)
+		return -1;
+	int r = run_container(&c.rs, c.rootless, status, err);
+	sigprocmask(SIG_SETMASK, &c.rs.old, NULL);
+	container_release(&c, false);
+	return r;
+}
+
+/* Waits for the inside's word that it stands at the start gate. */
+static int wait_ready(int fd, struct moat_error *err)
+{
+	struct sbx_msg m;
+	ssize_t n;
+	while ((n = read(fd, &m, sizeof(m))) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(m))
+		return moat_error_set(err, EIO, "the container's init died while it was being set up");
+	m.text[sizeof(m.text) - 1] = '\0';
+	if (m.kind != SBX_MSG_READY)
+		return moat_error_set(err, m.errnum ? m.errnum : EIO, "%s", m.text);
+	return 0;
+}
+
+int moat_sandbox_create(const struct moat_sandbox_spec *spec,
+			const struct moat_sandbox_create_opts *opts, pid_t *pid, struct moat_error *err)
+{
+	if (spec->tty)
+		return moat_error_set(err, ENOTSUP, "a created container cannot have a terminal yet "
+						    "(no --console-socket): set process.terminal to false");
+	struct container c;
+	if (container_prepare(&c, spec, err) < 0)
+		return -1;
+	char fifo[PATH_MAX];
+	int r = sbx_state_gate(c.name, fifo, sizeof(fifo), &c.rs.args.gate_fd, err);
+	if (r == 0 && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c.rs.sync) < 0 ||
+		       pipe2(c.rs.msg, O_CLOEXEC) < 0))
+		r = moat_error_set(err, errno, "pipe: %s", strerror(errno));
+	c.rs.args.sync_fd = c.rs.sync[1];
+	c.rs.args.msg_fd = c.rs.msg[1];
+	c.rs.args.sigmask = c.rs.old;
+	pid_t child = r == 0 ? start_child(&c.rs, c.rootless, err) : -1;
+	close_fd(&c.rs.args.gate_fd);
+	if (child > 0 && (wait_ready(c.rs.msg[0], err) < 0 ||
+			  sbx_state_detach(c.name, child, MOAT_OPTS_HAS(opts, moat_sandbox_create_opts,
+									  bundle) ? opts->bundle : NULL,
+					   err) < 0)) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = -1;
+	}
+	if (child < 0) {
+		unlink(fifo);
+		container_release(&c, false);
 		return -1;
 	}
-	int r = -1;
-	if (sbx_cgroup_create(&rs.cg, name, &s, rootless, err) < 0)
-		goto out_state;
-	if (sbx_state_add_cgroups(name, &rs.cg, err) < 0)
-		goto out_cgroup;
-	rs.args.cgroup = &rs.cg;
-	r = run_container(&rs, rootless, status, err);
-	sigprocmask(SIG_SETMASK, &rs.old, NULL);
-	close_fd(&rs.sfd);
-	close_fd(&rs.sync[0]);
-	close_fd(&rs.sync[1]);
-	close_fd(&rs.msg[0]);
-	close_fd(&rs.msg[1]);
-	if (rs.stack)
-		munmap(rs.stack, CHILD_STACK);
-	if (s.tty)
-		sbx_tty_close(&rs.tty);
-	sbx_net_destroy(&rs.net);
-out_cgroup:
-	sbx_cgroup_destroy(&rs.cg);
-out_state:
-	sbx_state_remove(name);
-	free(filter);
-	return r;
+	*pid = child;
+	container_release(&c, true);
+	return 0;
 }

@@ -94,6 +94,25 @@ int sbx_state_claim(const char *name, struct moat_error *err);
 /* Adds the cgroup directories of the container to its record. */
 int sbx_state_add_cgroups(const char *name, const struct sbx_cgroup *cg, struct moat_error *err);
 void sbx_state_remove(const char *name);
+/* The start gate of a created container: <state dir>/<name>.fifo, made and
+ * opened read-write (so opening it never blocks and reading waits for
+ * `moat start`); its path in path.  0 or -errno. */
+int sbx_state_gate(const char *name, char *path, size_t len, int *fd, struct moat_error *err);
+/* Hands the container to its init: the state's owner becomes pid (a
+ * detached container, kept until moat_sandbox_delete), with its bundle. */
+int sbx_state_detach(const char *name, pid_t pid, const char *bundle, struct moat_error *err);
+/* What the state file of name says. */
+struct sbx_state {
+	pid_t pid;          /* the owner: moat (run) or the container's init (create) */
+	bool alive;         /* the owner is still that process */
+	bool detached;
+	char bundle[PATH_MAX];
+};
+int sbx_state_read(const char *name, struct sbx_state *st, struct moat_error *err);
+/* Removes the state and the cgroups it lists (killing what is left in them). */
+void sbx_state_purge(const char *name);
+/* The gate's path for name. */
+int sbx_state_gate_path(const char *name, char *path, size_t len, struct moat_error *err);
 
 /* --- net.c: the container's network -------------------------------------- */
 struct sbx_net {
@@ -116,7 +135,7 @@ const char *sbx_net_describe(const struct sbx_net *n, char *buf, size_t len);
 
 /* --- init.c: the container's PID 1 --------------------------------------- */
 /* Messages from inside to the waiting moat, over a close-on-exec pipe. */
-enum { SBX_MSG_SETUP = 1, SBX_MSG_EXEC = 2 };
+enum { SBX_MSG_SETUP = 1, SBX_MSG_EXEC = 2, SBX_MSG_READY = 3 /* at the start gate */ };
 struct sbx_msg {
 	int kind;
 	int errnum;
@@ -131,6 +150,7 @@ struct sbx_child_args {
 		       * network, its struct sbx_net); EOF: moat died */
 	int msg_fd;   /* writes struct sbx_msg on failure */
 	int tty_fd;   /* pty slave for the command, or -1 */
+	int gate_fd;  /* a created (detached) container: the start gate's fifo, else -1 */
 	bool userns;
 	bool cgroupns;
 	sigset_t sigmask; /* the caller's signal mask, for the command */

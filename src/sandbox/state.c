@@ -7,6 +7,12 @@
  * die with moat (the container's PID 1 has PR_SET_PDEATHSIG=SIGKILL, and
  * the kernel kills a PID namespace with its init).  Cgroup directories
  * outlive everything, so a later run removes those of dead owners.
+ *
+ * A created container (moat create, the OCI lifecycle) outlives the moat
+ * that made it: its state names the container's init as owner, marked
+ * "detached", with the bundle; it is not recovered automatically but kept
+ * until moat delete, so that a stopped container still reports "stopped".
+ * Its start gate is the fifo <name>.fifo beside the state.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,7 +49,8 @@ int sbx_state_dir(char *buf, size_t len, struct moat_error *err)
 	return 0;
 }
 
-/* Field 22 of /proc/PID/stat (start time in ticks), 0 if the process is gone. */
+/* Field 22 of /proc/PID/stat (start time in ticks), 0 if the process is gone
+ * or a zombie. */
 static unsigned long long start_time(pid_t pid)
 {
 	char p[64], buf[1024];
@@ -55,10 +62,11 @@ static unsigned long long start_time(pid_t pid)
 	buf[n] = '\0';
 	char *s = strrchr(buf, ')'); /* the command name may hold spaces */
 	unsigned long long t = 0;
-	if (s && sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			       "%*d %*d %llu", &t) != 1)
+	char state = 0;
+	if (s && sscanf(s + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			       "%*d %*d %llu", &state, &t) != 2)
 		t = 0;
-	return t;
+	return state == 'Z' || state == 'X' ? 0 : t; /* an exited init waiting to be reaped is gone */
 }
 
 /* Removes the container recorded in path if its moat is gone; 1 if it did. */
@@ -70,10 +78,11 @@ static int recover_file(const char *path, bool force)
 	char line[PATH_MAX + 16];
 	int pid = 0;
 	unsigned long long st = 0;
-	if (!fgets(line, sizeof(line), f) || sscanf(line, "%d %llu", &pid, &st) != 2)
+	char mark[16] = "";
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%d %llu %15s", &pid, &st, mark) < 2)
 		pid = 0; /* unreadable or half-written: its writer died before finishing */
-	if (!force && pid > 0 && start_time(pid) == st)
-		return 0; /* still running */
+	if (!force && pid > 0 && (start_time(pid) == st || !strcmp(mark, "detached")))
+		return 0; /* still running, or created and not yet deleted */
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "/sys/fs/cgroup/", 15) && !strstr(line, "/../"))
@@ -120,12 +129,15 @@ int sbx_state_claim(const char *name, struct moat_error *err)
 	if (state_path(name, p, sizeof(p), err) < 0)
 		return -1;
 	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST && recover_file(p, false))
+	int e = fd < 0 ? errno : 0;
+	if (e == EEXIST && recover_file(p, false)) {
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST)
-		return moat_error_set(err, EEXIST, "a container named '%s' is already running", name);
+		e = fd < 0 ? errno : 0;
+	}
+	if (e == EEXIST)
+		return moat_error_set(err, EEXIST, "a container named '%s' already exists", name);
 	if (fd < 0)
-		return moat_error_set(err, errno, "state file %s: %s", p, strerror(errno));
+		return moat_error_set(err, e, "state file %s: %s", p, strerror(e));
 	char line[64];
 	int n = snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), start_time(getpid()));
 	bool ok = write(fd, line, (size_t)n) == n;
@@ -157,5 +169,90 @@ void sbx_state_remove(const char *name)
 {
 	char p[PATH_MAX + 256];
 	if (state_path(name, p, sizeof(p), NULL) == 0)
+		unlink(p);
+}
+
+int sbx_state_gate_path(const char *name, char *path, size_t len, struct moat_error *err)
+{
+	char dir[PATH_MAX];
+	if (sbx_state_dir(dir, sizeof(dir), err) < 0)
+		return -1;
+	if ((size_t)snprintf(path, len, "%s/%s.fifo", dir, name) >= len)
+		return moat_error_set(err, ENAMETOOLONG, "container name too long");
+	return 0;
+}
+
+int sbx_state_gate(const char *name, char *path, size_t len, int *fd, struct moat_error *err)
+{
+	if (sbx_state_gate_path(name, path, len, err) < 0)
+		return -1;
+	unlink(path);
+	if (mkfifo(path, 0600) < 0)
+		return moat_error_set(err, errno, "start gate %s: %s", path, strerror(errno));
+	*fd = open(path, O_RDWR | O_CLOEXEC);
+	if (*fd < 0) {
+		int e = errno;
+		unlink(path);
+		return moat_error_set(err, e, "start gate %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int sbx_state_detach(const char *name, pid_t pid, const char *bundle, struct moat_error *err)
+{
+	char p[PATH_MAX + 256], tmp[PATH_MAX + 300], line[PATH_MAX + 16];
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.new", p);
+	MOAT_AUTO(fclose) FILE *in = fopen(p, "re");
+	MOAT_AUTO(fclose) FILE *out = fopen(tmp, "we");
+	if (!in || !out)
+		return moat_error_set(err, errno, "state file %s: %s", p, strerror(errno));
+	fprintf(out, "%d %llu detached\n", (int)pid, start_time(pid));
+	if (fgets(line, sizeof(line), in)) /* the old owner line */
+		while (fgets(line, sizeof(line), in))
+			fputs(line, out);
+	if (bundle)
+		fprintf(out, "bundle %s\n", bundle);
+	if (fflush(out) != 0 || rename(tmp, p) < 0) {
+		unlink(tmp);
+		return moat_error_set(err, EIO, "state file %s: write failed", p);
+	}
+	return 0;
+}
+
+int sbx_state_read(const char *name, struct sbx_state *st, struct moat_error *err)
+{
+	char p[PATH_MAX + 256], line[PATH_MAX + 16], mark[16] = "";
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -1;
+	MOAT_AUTO(fclose) FILE *f = fopen(p, "re");
+	if (!f)
+		return moat_error_set(err, errno == ENOENT ? ENOENT : errno, "%s",
+				      errno == ENOENT ? "no such container" : strerror(errno));
+	int pid = 0;
+	unsigned long long t = 0;
+	*st = (struct sbx_state){ 0 };
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%d %llu %15s", &pid, &t, mark) < 2)
+		return moat_error_set(err, EIO, "state file %s is damaged", p);
+	st->pid = pid;
+	st->alive = pid > 0 && start_time(pid) == t;
+	st->detached = !strcmp(mark, "detached");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "bundle ", 7)) {
+			line[strcspn(line, "\n")] = '\0';
+			size_t n = strnlen(line + 7, sizeof(st->bundle) - 1);
+			memcpy(st->bundle, line + 7, n);
+			st->bundle[n] = '\0';
+		}
+	return 0;
+}
+
+void sbx_state_purge(const char *name)
+{
+	char p[PATH_MAX + 256];
+	if (state_path(name, p, sizeof(p), NULL) == 0)
+		recover_file(p, true);
+	if (sbx_state_gate_path(name, p, sizeof(p), NULL) == 0)
 		unlink(p);
 }

@@ -67,7 +67,7 @@ rm -f "$ready/up"
 "$MOAT" run --name moat-tdup --volume "$ready:/ready" -- sh -c 'touch /ready/up; sleep 1' & pid=$!
 wait_for "$ready/up"
 must_fail 1 "a second container with a running name is refused" "$MOAT" run --name moat-tdup -- true
-grep -q "already running" "$MF_ERR" && pass "and says the name is in use" || fail "dup message: $(cat "$MF_ERR")"
+grep -q "already exists" "$MF_ERR" && pass "and says the name is in use" || fail "dup message: $(cat "$MF_ERR")"
 wait $pid
 rm -rf "$ready"
 done_testing
