@@ -9,9 +9,10 @@
  *     moat_fw_prog_free(fp); moat_fw_rules_free(rs);
  *
  * Packet verdicts: the program returns XDP_PASS/XDP_DROP (XDP) or
- * TC_ACT_OK/TC_ACT_SHOT (TC).  Its maps hold the per-rule counters, the
- * connection state, one LPM trie per table (updatable at run time) and the
- * classifier.
+ * TC_ACT_OK/TC_ACT_SHOT (TC).  Its maps hold the per-rule counters (per
+ * CPU), the connection state, one LPM trie per table (updatable at run
+ * time), the classifier and, when some rule has `log`, a ring buffer of
+ * struct moat_fw_log_record.
  */
 #ifndef MOAT_FW_H
 #define MOAT_FW_H
@@ -108,6 +109,7 @@ struct moat_fw_stats {
 	size_t entries;	  /* decision table entries */
 	size_t insns;	  /* program instructions */
 	bool keeps_state; /* some rule of the direction keeps state */
+	bool logs;	  /* some rule of the direction logs (the program has a ring buffer) */
 };
 MOAT_API void moat_fw_prog_stats(const struct moat_fw_prog *fp, struct moat_fw_stats *st);
 
@@ -118,17 +120,43 @@ MOAT_API bool moat_fw_dir_used(const struct moat_fw_rules *rs, enum moat_fw_dir 
 
 /* The program's maps, by role: index into the program's map table, -1 when absent. */
 enum moat_fw_map {
-	MOAT_FW_MAP_COUNTERS, /* array: rule n -> { u64 packets, bytes } (n = 0: default) */
+	MOAT_FW_MAP_COUNTERS, /* per-CPU array: rule n -> { u64 packets, bytes } (n = 0: default);
+			       * the kernel's value is one struct per possible CPU, to be summed */
 	MOAT_FW_MAP_STATE,    /* LRU hash: connection 5-tuple -> state */
+	MOAT_FW_MAP_LOG,      /* ring buffer of struct moat_fw_log_record; -1 when no rule logs */
 	MOAT_FW_MAP_COUNT
 };
 MOAT_API int moat_fw_prog_map(const struct moat_fw_prog *fp, enum moat_fw_map which);
 /* Map index of table `name`'s LPM trie, -1 when the program does not use it. */
 MOAT_API int moat_fw_prog_table_map(const struct moat_fw_prog *fp, const char *name);
 
-/* Counters value layout. */
+/* Counters value layout (one per CPU in the kernel). */
 struct moat_fw_counter {
 	uint64_t packets, bytes;
+};
+
+/* Bytes of the frame a log record keeps. */
+#define MOAT_FW_LOG_CAPLEN 128
+
+/*
+ * A record of the log ring buffer: one per packet that a rule with `log`
+ * decided (packets passed by an existing connection's state are not
+ * logged, as in pf).  All fields in host order except the addresses.
+ */
+struct moat_fw_log_record {
+	uint64_t time_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	uint32_t rule;		/* the deciding rule, 1-based */
+	uint8_t action;		/* 1 pass, 0 block */
+	uint8_t dir;		/* MOAT_FW_IN or MOAT_FW_OUT */
+	uint8_t proto;		/* IP protocol (after IPv6 extension headers) */
+	uint8_t tcp_flags;	/* TCP only, else 0 */
+	uint32_t ifindex;	/* the interface the packet arrived on or leaves by */
+	uint32_t len;		/* the frame's length */
+	uint16_t sport, dport;	/* 0 without ports (other protocols, later fragments) */
+	uint8_t src[16], dst[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint16_t caplen;	/* bytes of the frame in data */
+	uint16_t pad;
+	uint8_t data[MOAT_FW_LOG_CAPLEN]; /* the frame's first bytes, from the Ethernet header */
 };
 
 /*
@@ -146,6 +174,7 @@ struct moat_fw_verdict {
 	bool by_state;	 /* an existing connection's state let it through */
 	bool not_ip;	 /* not IPv4/IPv6: passed without rules */
 	bool truncated;	 /* an IP, TCP or UDP header was cut short: blocked */
+	bool log;	 /* the deciding rule logs: the program emitted a log record */
 };
 
 struct moat_fw_runner;
@@ -167,5 +196,9 @@ MOAT_API void moat_fw_runner_free(struct moat_fw_runner *r);
 /* Runs one frame (at most 65535 bytes). */
 MOAT_API int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 				struct moat_fw_verdict *v, struct moat_error *err);
+
+/* The log record the last moat_fw_runner_run() emitted (owned by r, valid
+ * until the next run), NULL when it emitted none. */
+MOAT_API const struct moat_fw_log_record *moat_fw_runner_log(const struct moat_fw_runner *r);
 
 #endif

@@ -74,6 +74,16 @@ MOAT_API int moat_kprog_map_fd(const struct moat_kprog *kp, size_t idx);
  */
 MOAT_API int moat_kernel_map_create(const struct moat_map *map, struct moat_error *err);
 
+/*
+ * Copies every entry of moat map `map` into kernel map fd, which must have
+ * the same type and sizes (moat_kernel_map_create() or moat_kernel_load()
+ * made it).  Entries of arrays that are all zero are skipped, since kernel
+ * arrays start zeroed; a per-CPU map's value (moat keeps one CPU's) is
+ * written to every possible CPU.  Ring buffers have no entries.  0 or
+ * -errno (the kernel's update error, ENOMEM).
+ */
+MOAT_API int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err);
+
 /* The kernel's enum bpf_prog_type for a moat type; -EINVAL for types the
  * kernel cannot load (mem, seccomp). */
 MOAT_API int moat_kernel_prog_type(enum moat_prog_type type);

@@ -1,14 +1,12 @@
 /*
  * Network devices and pinning: attaching kernel programs at XDP or TC
  * (tcx) through BPF links, replacing a link's program atomically, pinning
- * objects under the BPF filesystem, and filling kernel maps from moat's.
+ * objects under the BPF filesystem.
  */
 #ifndef MOAT_KERNEL_NETDEV_H
 #define MOAT_KERNEL_NETDEV_H
 
 #include <moat/error.h>
-
-struct moat_map;
 
 enum moat_netdev_hook {
 	MOAT_NETDEV_XDP,	/* XDP (driver mode when the driver has it, else generic) */
@@ -42,12 +40,5 @@ MOAT_API int moat_pin(int fd, const char *path, struct moat_error *err);
 /* Opens the object pinned at path; returns an fd the caller closes, or -errno
  * (-ENOENT when nothing is pinned there). */
 MOAT_API int moat_pin_open(const char *path, struct moat_error *err);
-
-/*
- * Copies every entry of moat map `map` into kernel map fd (same key and
- * value sizes; entries of arrays that are all zero are skipped, since
- * kernel arrays start zeroed).  0 or -errno.
- */
-MOAT_API int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err);
 
 #endif

@@ -18,6 +18,8 @@ const struct cli_cmd cli_fw_cmds[] = {
 	{ "show", "the loaded rules with live counters", cmd_fw_show_usage, cmd_fw_show, NULL },
 	{ "table", "add, delete or list the addresses of a loaded table", cmd_fw_table_usage,
 	  cmd_fw_table, NULL },
+	{ "log", "print or save the records of rules with 'log'", cmd_fw_log_usage, cmd_fw_log,
+	  NULL },
 	{ "unload", "detach and remove a loaded firewall", cmd_fw_unload_usage, cmd_fw_unload,
 	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -35,6 +37,80 @@ int cmd_fw(int argc, char **argv)
 }
 
 /* ---- shared ---- */
+
+int fw_cli_options(const struct cli_cmd *cmd, unsigned accept, int argc, char **argv,
+		   struct fw_opts *o)
+{
+	static const struct {
+		struct option opt;
+		unsigned bit;
+	} all[] = {
+		{ { "dev", required_argument, NULL, 'd' }, FWO_DEV },
+		{ { "json", no_argument, NULL, 'J' }, FWO_JSON },
+		{ { "print", no_argument, NULL, 'p' }, FWO_PRINT },
+		{ { "explain", no_argument, NULL, 'e' }, FWO_EXPLAIN },
+		{ { "out", no_argument, NULL, 'o' }, FWO_OUT },
+		{ { "read", required_argument, NULL, 'r' }, FWO_READ },
+		{ { "xdp", no_argument, NULL, 'x' }, FWO_HOOK },
+		{ { "tc", no_argument, NULL, 't' }, FWO_HOOK },
+		{ { "count", required_argument, NULL, 'c' }, FWO_COUNT },
+		{ { "write", required_argument, NULL, 'w' }, FWO_WRITE },
+		{ { "timeout", required_argument, NULL, 'T' }, FWO_TIMEOUT },
+	};
+	struct option opts[sizeof(all) / sizeof(all[0]) + 1];
+	char shorts[8];
+	size_t n = 0, ns = 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (accept & all[i].bit)
+			opts[n++] = all[i].opt;
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	if (accept & FWO_READ)
+		shorts[ns++] = 'r', shorts[ns++] = ':';
+	if (accept & FWO_COUNT)
+		shorts[ns++] = 'c', shorts[ns++] = ':';
+	if (accept & FWO_WRITE)
+		shorts[ns++] = 'w', shorts[ns++] = ':';
+	shorts[ns] = 0;
+	memset(o, 0, sizeof(*o));
+	int c, hooks = 0;
+	char *end;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dev = optarg; break;
+		case 'J': o->json = true; break;
+		case 'p': o->print = true; break;
+		case 'e': o->explain = true; break;
+		case 'o': o->out = true; break;
+		case 'r': o->read = optarg; break;
+		case 'w': o->write = optarg; break;
+		case 'x': case 't': o->tc = c == 't', hooks++; break;
+		case 'c':
+			o->count = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-' || o->count == 0)
+				return cli_usage(cmd, "-c needs a positive number, got '%s'", optarg);
+			break;
+		case 'T':
+			o->timeout = strtod(optarg, &end);
+			if (*end || !*optarg || !(o->timeout > 0))
+				return cli_usage(cmd, "--timeout needs a positive number of seconds, "
+						      "got '%s'", optarg);
+			break;
+		default:
+			return cli_usage(cmd, "unknown option or missing argument '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (hooks > 1)
+		return cli_usage(cmd, "--xdp and --tc exclude each other");
+	if (o->dev && (strchr(o->dev, '/') || !strcmp(o->dev, ".") || !strcmp(o->dev, "..") ||
+		       !*o->dev))
+		return cli_fail(cmd->name, "bad interface name '%s'", o->dev);
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return EXIT_OK;
+}
 
 static void print_caret(const char *src, int line, int col)
 {
@@ -129,9 +205,9 @@ static void print_plan(const char *dir, const char *hook, const struct moat_fw_p
 	       "protocol %u; %d table test%s\n",
 	       st.src_classes, st.dst_classes, st.sport_classes, st.dport_classes, st.l4_classes,
 	       st.table_refs, st.table_refs == 1 ? "" : "s");
-	printf("  %zu prefix%s in the address trie, %zu decision entr%s%s\n", st.prefixes,
+	printf("  %zu prefix%s in the address trie, %zu decision entr%s%s%s\n", st.prefixes,
 	       st.prefixes == 1 ? "" : "es", st.entries, st.entries == 1 ? "y" : "ies",
-	       st.keeps_state ? ", connection state" : "");
+	       st.keeps_state ? ", connection state" : "", st.logs ? ", log ring buffer" : "");
 }
 
 static int check_dir(const struct moat_fw_rules *rs, enum moat_fw_dir dir, const char *dev,
@@ -152,38 +228,24 @@ int cmd_fw_check(int argc, char **argv)
 {
 	if (cli_wants_help(&check_cmd, argc, argv))
 		return EXIT_OK;
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "print", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dev = NULL;
-	bool print = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dev = optarg;
-		else if (c == 'p')
-			print = true;
-		else
-			return cli_usage(&check_cmd, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind + 1 != argc)
+	struct fw_opts o;
+	int r = fw_cli_options(&check_cmd, FWO_DEV | FWO_PRINT, argc, argv, &o);
+	if (r != EXIT_OK)
+		return r;
+	if (o.nargs != 1)
 		return cli_usage(&check_cmd, "expected one rule file");
+	const char *dev = o.dev, *file = o.args[0];
 	char *text;
-	struct moat_fw_rules *rs = fw_cli_parse("fw check", argv[optind], &text);
+	struct moat_fw_rules *rs = fw_cli_parse("fw check", file, &text);
 	if (!rs)
 		return EXIT_FAIL;
-	int r = EXIT_OK;
-	if (print) {
+	if (o.print) {
 		char *s = moat_fw_rules_format(rs);
 		fputs(s ? s : "", stdout);
 		free(s);
 	} else {
 		size_t nt = moat_fw_table_count(rs), nr = moat_fw_rule_count(rs);
-		printf("%s: %zu rule%s, %zu table%s\n", argv[optind], nr, nr == 1 ? "" : "s", nt,
+		printf("%s: %zu rule%s, %zu table%s\n", file, nr, nr == 1 ? "" : "s", nt,
 		       nt == 1 ? "" : "s");
 		r = check_dir(rs, MOAT_FW_IN, dev, text);
 		if (r == EXIT_OK)

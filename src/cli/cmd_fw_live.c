@@ -5,6 +5,7 @@
  *   /sys/fs/bpf/moat/fw/DEV/link_in      XDP or tcx-ingress link (pinned, so it outlives moat)
  *   /sys/fs/bpf/moat/fw/DEV/link_out     tcx-egress link, when outgoing traffic has rules
  *   /sys/fs/bpf/moat/fw/DEV/counters_in, counters_out, state, t_NAME   the maps
+ *   /sys/fs/bpf/moat/fw/DEV/log          the ring buffer of `log` rules (when some rule logs)
  *   /run/moat/fw/DEV.conf                the rules in canonical form (for fw show)
  * A reload builds and fills everything new first, then swaps each link's
  * program with one bpf_link_update (no packet sees no program), reusing
@@ -77,6 +78,9 @@ static void side_free(struct side *s)
 
 struct shared {
 	int state_fd;	      /* reused state map, -1 for a new one */
+	int log_fd;	      /* the log ring buffer, shared by both directions and kept over
+			       * reloads (a running `fw log` goes on reading it), -1 for a new one */
+	bool logs;	      /* some program has it */
 	int table_fd[16];     /* per table of the rules, -1 until some side has it */
 };
 
@@ -96,8 +100,11 @@ static int load_side(const struct moat_fw_rules *rs, enum moat_fw_dir dir, enum 
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	int st = moat_fw_prog_map(s->fp, MOAT_FW_MAP_STATE);
+	int lg = moat_fw_prog_map(s->fp, MOAT_FW_MAP_LOG);
 	if (st >= 0)
 		fds[st] = sh->state_fd;
+	if (lg >= 0)
+		fds[lg] = sh->log_fd;
 	for (size_t t = 0; t < moat_fw_table_count(rs) && t < 16; t++) {
 		int idx = moat_fw_prog_table_map(s->fp, moat_fw_table_name(rs, t));
 		if (idx >= 0)
@@ -116,6 +123,9 @@ static int load_side(const struct moat_fw_rules *rs, enum moat_fw_dir dir, enum 
 	}
 	if (st >= 0 && sh->state_fd < 0)
 		sh->state_fd = moat_kprog_map_fd(s->kp, (size_t)st);
+	if (lg >= 0 && sh->log_fd < 0)
+		sh->log_fd = moat_kprog_map_fd(s->kp, (size_t)lg);
+	sh->logs |= lg >= 0;
 	for (size_t t = 0; t < moat_fw_table_count(rs) && t < 16; t++) {
 		int idx = moat_fw_prog_table_map(s->fp, moat_fw_table_name(rs, t));
 		if (idx >= 0 && sh->table_fd[t] < 0)
@@ -218,6 +228,7 @@ struct load_job {
 	struct side in, out;
 	struct shared sh;
 	int state_pin_fd; /* the reloaded firewall's state map, opened here */
+	int log_pin_fd;	  /* and its log ring buffer */
 	bool has_out, reload;
 };
 
@@ -236,6 +247,9 @@ static int pin_all(struct load_job *j, struct moat_error *err)
 	}
 	pin_path(path, sizeof(path), j->dev, "state");
 	if (j->sh.state_fd >= 0 && moat_pin(j->sh.state_fd, path, err) < 0)
+		return -1;
+	pin_path(path, sizeof(path), j->dev, "log");
+	if (j->sh.logs && moat_pin(j->sh.log_fd, path, err) < 0)
 		return -1;
 	for (size_t t = 0; t < moat_fw_table_count(j->rs) && t < 16; t++) {
 		char name[64];
@@ -290,6 +304,10 @@ static int do_load(struct load_job *j, struct moat_error *err)
 	if (j->reload && access(path, F_OK) == 0 &&
 	    (j->sh.state_fd = j->state_pin_fd = moat_pin_open(path, err)) < 0)
 		return -1;
+	pin_path(path, sizeof(path), j->dev, "log");
+	if (j->reload && access(path, F_OK) == 0 &&
+	    (j->sh.log_fd = j->log_pin_fd = moat_pin_open(path, err)) < 0)
+		return -1;
 	if (load_side(j->rs, MOAT_FW_IN, h, j->dev, &j->sh, &j->in, err) < 0)
 		return -1;
 	j->has_out = moat_fw_dir_used(j->rs, MOAT_FW_OUT, j->dev);
@@ -299,9 +317,10 @@ static int do_load(struct load_job *j, struct moat_error *err)
 		return -1;
 	static const char *const fixed[] = { "link_in", "counters_in", "state" };
 	const char *keep[24] = { fixed[0], fixed[1], j->sh.state_fd >= 0 ? fixed[2] : NULL,
-				 j->has_out ? "link_out" : NULL, j->has_out ? "counters_out" : NULL };
+				 j->has_out ? "link_out" : NULL, j->has_out ? "counters_out" : NULL,
+				 j->sh.logs ? "log" : NULL };
 	char names[16][40];
-	size_t nk = 5;
+	size_t nk = 6;
 	for (size_t t = 0; t < moat_fw_table_count(j->rs) && t < 16; t++) {
 		snprintf(names[t], sizeof(names[t]), "t_%s", moat_fw_table_name(j->rs, t));
 		keep[nk++] = names[t];
@@ -316,38 +335,23 @@ int cmd_fw_load(int argc, char **argv)
 {
 	if (cli_wants_help(&load_cmd, argc, argv))
 		return EXIT_OK;
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "xdp", no_argument, NULL, 'x' },
-		{ "tc", no_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct load_job j = { .sh.state_fd = -1, .state_pin_fd = -1 };
+	struct fw_opts o;
+	int rc = fw_cli_options(&load_cmd, FWO_DEV | FWO_HOOK, argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage(&load_cmd, "expected one rule file");
+	if (!o.dev)
+		return cli_usage(&load_cmd, "missing --dev IFACE");
+	struct load_job j = { .sh.state_fd = -1, .sh.log_fd = -1, .state_pin_fd = -1,
+			      .log_pin_fd = -1, .dev = o.dev, .tc = o.tc };
 	for (int t = 0; t < 16; t++)
 		j.sh.table_fd[t] = -1;
-	int c, nx = 0;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			j.dev = optarg;
-		else if (c == 'x' || c == 't')
-			j.tc = c == 't', nx++;
-		else
-			return cli_usage(&load_cmd, "unknown option or missing argument '%s'",
-					 argv[optind - 1]);
-	}
-	if (optind + 1 != argc)
-		return cli_usage(&load_cmd, "expected one rule file");
-	if (!j.dev)
-		return cli_usage(&load_cmd, "missing --dev IFACE");
-	if (nx > 1)
-		return cli_usage(&load_cmd, "--xdp and --tc exclude each other");
 	struct moat_error err;
-	if (strchr(j.dev, '/') || (j.ifindex = moat_netdev_ifindex(j.dev, &err)) < 0)
+	if ((j.ifindex = moat_netdev_ifindex(j.dev, &err)) < 0)
 		return cli_fail("fw load", "no network interface '%s'", j.dev);
 	char *text;
-	j.rs = fw_cli_parse("fw load", argv[optind], &text);
+	j.rs = fw_cli_parse("fw load", o.args[0], &text);
 	if (!j.rs)
 		return EXIT_FAIL;
 	int r = do_load(&j, &err);
@@ -359,7 +363,9 @@ int cmd_fw_load(int argc, char **argv)
 	side_free(&j.in);
 	if (j.state_pin_fd >= 0)
 		close(j.state_pin_fd);
-	int rc = r < 0 ? fw_cli_fail("fw load", &err, text) : EXIT_OK;
+	if (j.log_pin_fd >= 0)
+		close(j.log_pin_fd);
+	rc = r < 0 ? fw_cli_fail("fw load", &err, text) : EXIT_OK;
 	moat_fw_rules_free(j.rs);
 	free(text);
 	return rc;
@@ -387,31 +393,21 @@ int cmd_fw_unload(int argc, char **argv)
 {
 	if (cli_wants_help(&unload_cmd, argc, argv))
 		return EXIT_OK;
-	static const struct option opts[] = { { "dev", required_argument, NULL, 'd' },
-					      { NULL, 0, NULL, 0 } };
-	const char *dev = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return cli_usage(&unload_cmd, "unknown option or missing argument '%s'",
-					 argv[optind - 1]);
-		dev = optarg;
-	}
-	if (optind != argc)
-		return cli_usage(&unload_cmd, "unexpected argument '%s'", argv[optind]);
+	struct fw_opts o;
+	int rc = fw_cli_options(&unload_cmd, FWO_DEV, argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o.nargs)
+		return cli_usage(&unload_cmd, "unexpected argument '%s'", o.args[0]);
+	const char *dev = o.dev;
 	struct moat_error err;
 	if (dev) {
-		if (strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
-			return cli_fail("fw unload", "bad interface name '%s'", dev);
 		return unload_dev(dev, &err) < 0 ? cli_fail_err("fw unload", &err) : EXIT_OK;
 	}
 	DIR *d = opendir(FW_PIN_ROOT);
 	if (!d)
 		return EXIT_OK;
 	struct dirent *e;
-	int rc = EXIT_OK;
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.' && unload_dev(e->d_name, &err) < 0)
 			rc = cli_fail_err("fw unload", &err);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include <moat/kernel_netdev.h>
 
@@ -22,6 +23,7 @@ const char cmd_fw_show_usage[] =
 	"\n"
 	"  pass in proto tcp to any port 22 keep state  # 1: in 12 p 1032 B, out 0 p 0 B\n"
 	"\n"
+	"The counters are kept per CPU by the programs and summed here.\n"
 	"Tables are listed with their live entries (after 'moat fw table' changes).\n"
 	"The output is itself a valid rule file: 'moat fw check' reads it back, and\n"
 	"loading it gives the same rules.  The default's counters and the number of\n"
@@ -57,11 +59,20 @@ static int open_pin(const char *dev, const char *name)
 	return access(path, F_OK) == 0 ? moat_pin_open(path, NULL) : -1;
 }
 
+/* Rule k's counters: the per-CPU array holds one value per possible CPU. */
 static struct moat_fw_counter counter(int fd, uint32_t k)
 {
 	struct moat_fw_counter c = { 0, 0 };
-	if (fd >= 0)
-		bpf_map_lookup_elem(fd, &k, &c);
+	int ncpu = libbpf_num_possible_cpus();
+	if (fd < 0 || ncpu <= 0)
+		return c;
+	MOAT_AUTO(free) struct moat_fw_counter *v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v || bpf_map_lookup_elem(fd, &k, v) < 0)
+		return c;
+	for (int i = 0; i < ncpu; i++) {
+		c.packets += v[i].packets;
+		c.bytes += v[i].bytes;
+	}
 	return c;
 }
 
@@ -216,25 +227,14 @@ int cmd_fw_show(int argc, char **argv)
 {
 	if (cli_wants_help(&show_cmd, argc, argv))
 		return EXIT_OK;
-	static const struct option opts[] = { { "dev", required_argument, NULL, 'd' },
-					      { "json", no_argument, NULL, 'J' },
-					      { NULL, 0, NULL, 0 } };
-	const char *dev = NULL;
-	bool json = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dev = optarg;
-		else if (c == 'J')
-			json = true;
-		else
-			return cli_usage(&show_cmd, "unknown option or missing argument '%s'",
-					 argv[optind - 1]);
-	}
-	if (optind != argc)
-		return cli_usage(&show_cmd, "unexpected argument '%s'", argv[optind]);
+	struct fw_opts o;
+	int rc = fw_cli_options(&show_cmd, FWO_DEV | FWO_JSON, argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o.nargs)
+		return cli_usage(&show_cmd, "unexpected argument '%s'", o.args[0]);
+	const char *dev = o.dev;
+	bool json = o.json;
 	struct sbuf b = { 0 };
 	struct json j = { .out = &b };
 	if (json) {
@@ -242,9 +242,7 @@ int cmd_fw_show(int argc, char **argv)
 		json_key(&j, "firewalls");
 		json_arr(&j);
 	}
-	int rc = EXIT_OK, n = 0;
-	if (dev && strchr(dev, '/'))
-		return cli_fail("fw show", "bad interface name '%s'", dev);
+	int n = 0;
 	DIR *d = opendir(FW_PIN_ROOT);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -304,34 +302,18 @@ int cmd_fw_table(int argc, char **argv)
 {
 	if (cli_wants_help(&table_cmd, argc, argv))
 		return EXIT_OK;
-	static const struct option opts[] = { { "dev", required_argument, NULL, 'd' },
-					      { NULL, 0, NULL, 0 } };
-	const char *dev = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'd')
-			return cli_usage(&table_cmd, "unknown option or missing argument '%s'",
-					 argv[optind - 1]);
-		dev = optarg;
-	}
-	/* options may also follow the operands */
-	int first = optind;
-	for (int i = first; i + 1 < argc; i++)
-		if (!strcmp(argv[i], "--dev")) {
-			dev = argv[i + 1];
-			memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
-			argc -= 2;
-			break;
-		}
-	if (argc - first < 2)
+	struct fw_opts o;
+	int rc = fw_cli_options(&table_cmd, FWO_DEV, argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	const char *dev = o.dev;
+	if (o.nargs < 2)
 		return cli_usage(&table_cmd, "expected a table name and add, del or list");
-	const char *name = argv[first], *op = argv[first + 1];
+	const char *name = o.args[0], *op = o.args[1];
 	bool list = !strcmp(op, "list");
 	if (!list && strcmp(op, "add") && strcmp(op, "del"))
 		return cli_usage(&table_cmd, "unknown operation '%s' (add, del, list)", op);
-	if (list != (argc - first == 2))
+	if (list != (o.nargs == 2))
 		return cli_usage(&table_cmd, list ? "list takes no addresses"
 						  : "%s needs at least one address", op);
 	if (strchr(name, '/') || strlen(name) > 32)
@@ -340,7 +322,7 @@ int cmd_fw_table(int argc, char **argv)
 	snprintf(pin, sizeof(pin), "t_%s", name);
 	DIR *d = opendir(FW_PIN_ROOT);
 	struct dirent *e;
-	int rc = EXIT_OK, found = 0;
+	int found = 0;
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.' || (dev && strcmp(dev, e->d_name)))
 			continue;
@@ -348,7 +330,7 @@ int cmd_fw_table(int argc, char **argv)
 		if (fd < 0)
 			continue;
 		found++;
-		if (table_op(fd, e->d_name, op, argv + first + 2, argc - first - 2) != EXIT_OK)
+		if (table_op(fd, e->d_name, op, o.args + 2, o.nargs - 2) != EXIT_OK)
 			rc = EXIT_FAIL;
 		close(fd);
 		if (list)

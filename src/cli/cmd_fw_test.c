@@ -27,12 +27,13 @@ const char cmd_fw_test_usage[] =
 	"\n"
 	"  -r, --read CAPTURE  the packets\n"
 	"  --explain           also print each packet (addresses, ports, TCP flags)\n"
-	"                      and the deciding rule's source line and text\n"
+	"                      and the deciding rule's source line and text; \"(log)\"\n"
+	"                      after the verdict when the rule logs the packet\n"
 	"  --out               treat the packets as outgoing (TC egress program);\n"
 	"                      default incoming (XDP program)\n"
 	"  --dev IFACE         rules 'on' another interface never match\n"
 	"  --json              one JSON array: {\"packet\",\"verdict\",\"rule\",\"state\",\n"
-	"                      \"line\"} per packet\n"
+	"                      \"log\",\"line\"} per packet\n"
 	"\n"
 	"Exit status: 0 done, 1 unreadable rules or capture, 2 usage error.\n";
 
@@ -109,6 +110,7 @@ static void print_verdict(const struct test_opts *o, const struct moat_fw_rules 
 		json_kstr(j, "verdict", what);
 		json_kuint(j, "rule", v->rule);
 		json_kbool(j, "state", v->by_state);
+		json_kbool(j, "log", v->log);
 		json_kint(j, "line", moat_fw_rule_line(rs, v->rule));
 		json_end(j);
 		return;
@@ -125,6 +127,8 @@ static void print_verdict(const struct test_opts *o, const struct moat_fw_rules 
 		printf("%zu %s default", n, what);
 	if (o->explain) {
 		char sum[160];
+		if (v->log)
+			printf(" (log)");
 		summarize(pkt, len, sum, sizeof(sum));
 		printf("  %s", sum);
 		char *text = moat_fw_rule_format(rs, v->rule);
@@ -189,33 +193,17 @@ static int run_capture(const struct test_opts *o, const struct moat_fw_rules *rs
 
 static int parse_test_opts(int argc, char **argv, struct test_opts *o)
 {
-	static const struct option opts[] = {
-		{ "read", required_argument, NULL, 'r' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "out", no_argument, NULL, 'o' },
-		{ "dev", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o->capture = optarg; break;
-		case 'e': o->explain = true; break;
-		case 'o': o->out = true; break;
-		case 'd': o->dev = optarg; break;
-		case 'J': o->json = true; break;
-		default: return cli_usage(&test_cmd, "unknown option or missing argument '%s'",
-					  argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
+	struct fw_opts fo;
+	int rc = fw_cli_options(&test_cmd, FWO_READ | FWO_EXPLAIN | FWO_OUT | FWO_DEV | FWO_JSON,
+				argc, argv, &fo);
+	if (rc != EXIT_OK)
+		return rc;
+	if (fo.nargs != 1)
 		return cli_usage(&test_cmd, "expected one rule file");
-	if (!o->capture)
+	if (!fo.read)
 		return cli_usage(&test_cmd, "missing -r CAPTURE");
-	o->rules = argv[optind];
+	*o = (struct test_opts){ .rules = fo.args[0], .capture = fo.read, .dev = fo.dev,
+				 .explain = fo.explain, .out = fo.out, .json = fo.json };
 	return EXIT_OK;
 }
 

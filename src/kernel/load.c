@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <moat/kernel.h>
@@ -246,4 +247,60 @@ struct moat_kprog *moat_kernel_load(const struct moat_prog *prog,
 fail:
 	moat_kprog_free(kp);
 	return NULL;
+}
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* A per-CPU map's kernel value: moat's one value repeated for every
+ * possible CPU, each padded to 8 bytes. */
+static int kernel_value_size(const struct moat_map *map, int *ncpu, struct moat_error *err)
+{
+	enum moat_map_type t = moat_map_type(map);
+	uint32_t vs = moat_map_value_size(map);
+	*ncpu = 1;
+	if (t != MOAT_MAP_PERCPU_ARRAY && t != MOAT_MAP_PERCPU_HASH)
+		return (int)vs;
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu <= 0)
+		return moat_error_set(err, *ncpu ? -*ncpu : EINVAL, "counting the possible CPUs");
+	return (int)((vs + 7) / 8 * 8);
+}
+
+int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err)
+{
+	uint32_t ks = moat_map_key_size(map), vs = moat_map_value_size(map);
+	enum moat_map_type t = moat_map_type(map);
+	if (t == MOAT_MAP_RINGBUF)
+		return 0;
+	int ncpu, kvs = kernel_value_size(map, &ncpu, err);
+	if (kvs < 0)
+		return kvs;
+	MOAT_AUTO(free) uint8_t *key = calloc(1, ks * 2 + vs + (size_t)kvs * (size_t)ncpu);
+	if (!key)
+		return moat_error_set(err, ENOMEM, "out of memory");
+	uint8_t *next = key + ks, *val = next + ks, *kval = val + vs;
+	bool array = t == MOAT_MAP_ARRAY || t == MOAT_MAP_PERCPU_ARRAY;
+	const void *prev = NULL;
+	for (;;) {
+		int r = moat_map_next_key(map, prev, next, NULL);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return moat_error_set(err, -r, "walking map '%s'", moat_map_name(map));
+		if (moat_map_lookup(map, next, val, NULL) == 0 && !(array && is_zero(val, vs))) {
+			for (int c = 0; c < ncpu; c++)
+				memcpy(kval + (size_t)c * (size_t)kvs, val, vs);
+			if (bpf_map_update_elem(fd, next, kval, BPF_ANY) < 0)
+				return moat_error_set(err, errno, "filling kernel map '%s': %s",
+						      moat_map_name(map), strerror(errno));
+		}
+		memcpy(key, next, ks);
+		prev = key;
+	}
 }

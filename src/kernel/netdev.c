@@ -1,4 +1,4 @@
-/* XDP and TC attachment with BPF links, pinning, map filling (include/moat/kernel_netdev.h). */
+/* XDP and TC attachment with BPF links, pinning (include/moat/kernel_netdev.h). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -14,9 +14,6 @@
 #include <linux/magic.h>
 
 #include <moat/kernel_netdev.h>
-#include <moat/map.h>
-
-#include "util/cleanup.h"
 
 #define BPFFS "/sys/fs/bpf"
 
@@ -115,37 +112,4 @@ int moat_pin_open(const char *path, struct moat_error *err)
 	if (fd < 0)
 		return moat_error_set(err, errno, "opening pinned %s: %s", path, strerror(errno));
 	return fd;
-}
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-int moat_kernel_map_fill(struct moat_map *map, int fd, struct moat_error *err)
-{
-	uint32_t ks = moat_map_key_size(map), vs = moat_map_value_size(map);
-	MOAT_AUTO(free) uint8_t *key = malloc(ks * 2 + vs);
-	if (!key)
-		return moat_error_set(err, ENOMEM, "out of memory");
-	uint8_t *next = key + ks, *val = next + ks;
-	const void *prev = NULL;
-	for (;;) {
-		int r = moat_map_next_key(map, prev, next, NULL);
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0)
-			return moat_error_set(err, -r, "walking map '%s'", moat_map_name(map));
-		/* kernel arrays start zeroed: only other values need a write */
-		if (moat_map_lookup(map, next, val, NULL) == 0 &&
-		    !(moat_map_type(map) == MOAT_MAP_ARRAY && is_zero(val, vs)) &&
-		    bpf_map_update_elem(fd, next, val, BPF_ANY) < 0)
-			return moat_error_set(err, errno, "filling kernel map '%s': %s",
-					      moat_map_name(map), strerror(errno));
-		memcpy(key, next, ks);
-		prev = key;
-	}
 }

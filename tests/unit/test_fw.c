@@ -194,8 +194,8 @@ static void test_verdicts(void)
 			  "pass in proto udp from 10.0.0.0/8 port 1000:2000\n"; /* 6 */
 	if (!fw_open(&c, src, MOAT_FW_IN))
 		return;
-	is_str(verdict(&c, frame("198.51.100.7", "198.51.100.9", 6, 4000, 22, 0x10, 0, 0)), "P2",
-	       "campus to campus port 22 (ACK): rule 2");
+	is_str(verdict(&c, frame("198.51.100.7", "198.51.100.9", 6, 4000, 22, 0x10, 0, 0)), "B0",
+	       "campus to campus port 22, ACK without state: rule 2's implicit S/SA, default");
 	is_str(verdict(&c, frame("198.51.100.7", "198.51.100.9", 6, 4001, 22, 0x02, 0, 0)), "B5",
 	       "SYN to 22: last match rule 5 blocks");
 	is_str(verdict(&c, frame("203.0.113.1", "198.51.100.9", 6, 4000, 443, 0x02, 0, 0)), "B1",
@@ -215,10 +215,12 @@ static void test_verdicts(void)
 	       "VLAN-tagged: same verdict");
 	is_str(verdict(&c, frame("10.9.9.9", "10.1.1.1", 17, 1500, 53, 0, 0, 100)), "B0",
 	       "non-first fragment has no ports: default");
-	is_str(verdict(&c, frame("10.9.9.9", "10.1.1.1", 6, 5555, 443, 0x10, 0, 0)), "P2",
-	       "TCP 443: rule 2 keeps state");
-	is_str(verdict(&c, frame("10.1.1.1", "10.9.9.9", 6, 443, 5555, 0x10, 0, 0)), "S2",
+	is_str(verdict(&c, frame("10.9.9.9", "10.1.1.1", 6, 5555, 443, 0x02, 0, 0)), "P2",
+	       "TCP 443 SYN: rule 2 keeps state");
+	is_str(verdict(&c, frame("10.1.1.1", "10.9.9.9", 6, 443, 5555, 0x12, 0, 0)), "S2",
 	       "the reply passes by rule 2's state");
+	is_str(verdict(&c, frame("10.9.9.9", "10.1.1.1", 6, 5555, 443, 0x10, 0, 0)), "S2",
+	       "and the next packet of the connection");
 	struct pkt arp = { { 0 }, 60 };
 	put16(arp.b + 12, 0x0806);
 	is_str(verdict(&c, arp), "N0", "ARP passes untouched");
@@ -232,6 +234,151 @@ static void test_verdicts(void)
 		       "TC egress: rule 1");
 		is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1, 2, 0, 0, 0)), "B0",
 		       "TC egress: default block");
+		fw_close(&c);
+	}
+}
+
+/* pf's implicit `flags S/SA` on keep state, and `flags any` that lifts it. */
+static void test_implicit_syn(void)
+{
+	struct fw_case c;
+	if (!fw_open(&c, "set default block in\npass in proto { tcp udp } to port 80 keep state\n"
+			 "pass in proto tcp to port 81 flags any keep state\n", MOAT_FW_IN))
+		return;
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1000, 80, 0x10, 0, 0)), "B0",
+	       "keep state: an ACK without state does not match (S/SA)");
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1000, 80, 0x12, 0, 0)), "B0",
+	       "nor a SYN+ACK");
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1000, 80, 0x02, 0, 0)), "P1",
+	       "a SYN matches and creates state");
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1000, 80, 0x10, 0, 0)), "S1",
+	       "then the ACK passes by state");
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 17, 1000, 80, 0, 0, 0)), "P1",
+	       "UDP of the same rule is not affected");
+	is_str(verdict(&c, frame("10.0.0.1", "10.0.0.2", 6, 1000, 81, 0x10, 0, 0)), "P2",
+	       "flags any: an ACK creates state");
+	fw_close(&c);
+	struct moat_error err;
+	struct moat_fw_rules *rs = parse("set default pass\npass proto tcp flags any keep state\n", &err);
+	char *t = rs ? moat_fw_rules_format(rs) : NULL;
+	is_str(t ? t : "", "set default pass\npass proto tcp all flags any keep state\n", "flags any is printed with keep state");
+	free(t);
+	moat_fw_rules_free(rs);
+}
+
+/* An IPv6 frame whose extension headers are `ext` (types, each 8 bytes
+ * long, AH 16), then UDP from port 1000 to `dport`. */
+static struct pkt v6_ext(const int *ext, int n, int dport, int frag_off)
+{
+	struct pkt k = { { 0 }, 0 };
+	uint8_t *p = k.b + 12;
+	put16(p, 0x86dd);
+	p += 2;
+	p[0] = 0x60;
+	inet_pton(AF_INET6, "2001:db8::1", p + 8);
+	inet_pton(AF_INET6, "2001:db8::2", p + 24);
+	uint8_t *nh = p + 6, *q = p + 40;
+	for (int i = 0; i < n; i++) {
+		*nh = (uint8_t)ext[i];
+		nh = q;
+		if (ext[i] == 51) {
+			q[1] = 2; /* (2 + 2) * 4 = 16 bytes */
+			q += 16;
+		} else if (ext[i] == 44) {
+			put16(q + 2, (uint16_t)(frag_off << 3));
+			q += 8;
+		} else {
+			q[1] = 0;
+			q += 8;
+		}
+	}
+	*nh = 17;
+	put16(q, 1000);
+	put16(q + 2, (uint16_t)dport);
+	put16(q + 4, 8);
+	k.len = (size_t)(q + 8 - k.b);
+	return k;
+}
+
+static void test_v6_ext(void)
+{
+	struct fw_case c;
+	if (!fw_open(&c, "set default block in\npass in inet6 proto udp to port 53\n", MOAT_FW_IN))
+		return;
+	static const int hbh[] = { 0 }, many[] = { 0, 60, 43, 44, 51, 60 }, seven[] = { 0, 60, 43, 60, 60, 60, 60 };
+	is_str(verdict(&c, v6_ext(NULL, 0, 53, 0)), "P1", "IPv6 UDP 53 without extension headers");
+	is_str(verdict(&c, v6_ext(hbh, 1, 53, 0)), "P1", "behind a hop-by-hop header");
+	is_str(verdict(&c, v6_ext(hbh, 1, 54, 0)), "B0", "port 54 behind hop-by-hop: default");
+	is_str(verdict(&c, v6_ext(many, 6, 53, 0)), "P1",
+	       "behind hop-by-hop, dest opts, routing, fragment, AH, dest opts");
+	is_str(verdict(&c, v6_ext(many, 6, 53, 7)), "B0", "a non-first fragment has no ports");
+	is_str(verdict(&c, v6_ext(seven, 7, 53, 0)), "B0",
+	       "more than 6 extension headers: no ports, the default");
+	struct pkt cut = v6_ext(many, 6, 53, 0);
+	cut.len = 14 + 40 + 8 + 4;
+	is_str(verdict(&c, cut), "T0", "an extension header cut short drops");
+	fw_close(&c);
+}
+
+/* `log` rules emit one record per packet they decide, with its fields. */
+static void test_log(void)
+{
+	struct fw_case c;
+	if (!fw_open(&c, "set default block in\npass in log proto udp to port 53\n"
+			 "block in log quick proto tcp from 10.0.0.9\npass in proto icmp\n", MOAT_FW_IN))
+		return;
+	struct moat_fw_stats st;
+	moat_fw_prog_stats(c.fp, &st);
+	ok(st.logs && moat_fw_prog_map(c.fp, MOAT_FW_MAP_LOG) >= 0, "a logging program has a ring buffer");
+	struct pkt k = frame("10.0.0.1", "10.0.0.2", 17, 1000, 53, 0, 0, 0);
+	struct moat_fw_verdict v;
+	struct moat_error err;
+	ok(moat_fw_runner_run(c.run, k.b, k.len, &v, &err) == 0 && v.pass && v.rule == 1 && v.log,
+	   "UDP 53: rule 1 passes and logs");
+	const struct moat_fw_log_record *rec = moat_fw_runner_log(c.run);
+	ok(rec != NULL, "one record");
+	if (rec) {
+		uint8_t src[16] = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 1 };
+		ok(rec->rule == 1 && rec->action == 1 && rec->dir == MOAT_FW_IN && rec->proto == 17 &&
+			   rec->sport == 1000 && rec->dport == 53 && rec->len == k.len &&
+			   rec->caplen == k.len && !memcmp(rec->src, src, 16) &&
+			   !memcmp(rec->data, k.b, k.len),
+		   "the record: rule, action, direction, 5-tuple, length and the frame");
+	}
+	k = frame("10.0.0.9", "10.0.0.2", 6, 1000, 80, 0x02, 0, 0);
+	ok(moat_fw_runner_run(c.run, k.b, k.len, &v, &err) == 0 && !v.pass && v.log &&
+		   (rec = moat_fw_runner_log(c.run)) && rec->action == 0 && rec->rule == 2 &&
+		   rec->tcp_flags == 0x02 && rec->caplen == k.len,
+	   "a blocked TCP SYN is logged as blocked by rule 2");
+	struct pkt big = { { 0 }, 0 };
+	k = frame("10.0.0.1", "10.0.0.2", 17, 1000, 53, 0, 0, 0);
+	memcpy(big.b, k.b, k.len);
+	big.len = 203; /* longer than the capture length, not a multiple of 8 */
+	ok(moat_fw_runner_run(c.run, big.b, big.len, &v, &err) == 0 &&
+		   (rec = moat_fw_runner_log(c.run)) && rec->caplen == MOAT_FW_LOG_CAPLEN &&
+		   rec->len == 203,
+	   "a long frame keeps its first %d bytes", MOAT_FW_LOG_CAPLEN);
+	k = frame("10.0.0.1", "10.0.0.2", 17, 1000, 53, 0, 0, 0);
+	k.len = 14 + 20 + 8 + 3;
+	ok(moat_fw_runner_run(c.run, k.b, k.len, &v, &err) == 0 &&
+		   (rec = moat_fw_runner_log(c.run)) && rec->caplen == k.len,
+	   "a short frame of %zu bytes is kept whole", k.len);
+	k = frame("10.0.0.1", "10.0.0.2", 1, 0, 0, 0, 0, 0);
+	ok(moat_fw_runner_run(c.run, k.b, k.len, &v, &err) == 0 && v.pass && !v.log &&
+		   !moat_fw_runner_log(c.run),
+	   "a rule without log emits nothing");
+	fw_close(&c);
+	if (fw_open(&c, "pass in proto udp\n", MOAT_FW_IN)) {
+		moat_fw_prog_stats(c.fp, &st);
+		ok(!st.logs && moat_fw_prog_map(c.fp, MOAT_FW_MAP_LOG) < 0,
+		   "no rule logs: no ring buffer");
+		fw_close(&c);
+	}
+	if (fw_open(&c, "pass out log proto udp\n", MOAT_FW_OUT)) {
+		k = frame("10.0.0.1", "10.0.0.2", 17, 1000, 53, 0, 0, 0);
+		ok(moat_fw_runner_run(c.run, k.b, k.len, &v, &err) == 0 &&
+			   (rec = moat_fw_runner_log(c.run)) && rec->dir == MOAT_FW_OUT && rec->caplen == k.len,
+		   "TC egress logs too");
 		fw_close(&c);
 	}
 }
@@ -359,5 +506,8 @@ int main(void)
 	test_roundtrip();
 	test_verdicts();
 	test_check();
+	test_implicit_syn();
+	test_v6_ext();
+	test_log();
 	return tap_done();
 }

@@ -290,7 +290,11 @@ static bool l4_ok(const struct fw_rule *r, unsigned proto, unsigned flags)
 {
 	if (r->proto_set && !((r->protos[proto / 64] >> (proto % 64)) & 1))
 		return false;
-	return !r->flags_set || (proto == 6 && (flags & r->mask) == r->flags);
+	if (r->flags_set)
+		return proto == 6 && (flags & r->mask) == r->flags;
+	if (proto == 6 && fw_rule_implicit_syn(r)) /* pf's S/SA */
+		return (flags & 0x12) == 0x02;
+	return true;
 }
 
 static int build_l4(struct cls_ctx *c)

@@ -2,7 +2,8 @@
  * Code generation: one XDP or TC program per direction.
  *
  *   parse      Ethernet, up to two VLAN tags, IPv4 (options, fragments) or
- *              IPv6 (a fragment header); TCP/UDP ports and TCP flags.
+ *              IPv6 (up to 6 extension headers: hop-by-hop, routing,
+ *              fragment, destination options, AH); TCP/UDP ports and flags.
  *              Non-IP frames pass untouched; truncated IP headers drop.
  *   state      the connection's 5-tuple in an LRU hash: a live entry
  *              passes the packet (and refreshes it; FIN or RST shortens
@@ -11,13 +12,17 @@
  *              for (proto, flags), one trie lookup per table reference,
  *              then one hash lookup of the class tuple (classify.c): the
  *              same number of lookups for 1 rule or 100,000.
- *   account    the deciding rule's packet and byte counters (atomic adds);
- *              `keep state` inserts the tuple both ways round.
+ *   account    the deciding rule's packet and byte counters (a per-CPU
+ *              array: plain adds); `keep state` inserts the tuple both ways
+ *              round; a rule with `log` sends a record (struct
+ *              moat_fw_log_record) to a ring buffer.  Programs whose rules
+ *              do not log have no ring buffer and no logging code.
  *
  * Stack layout (offsets from r10) is fixed below; every slot is zeroed
  * first so the verifier sees initialized helper keys.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +50,29 @@ enum {
 	S_BOTTOM = -200,
 };
 
-enum { ACT_PASS = 1, ACT_KEEP = 2, ACT_STATE = 4, ACT_NOTIP = 8, ACT_BAD = 16, ACT_VALID = 32 };
+enum {
+	ACT_PASS = 1, ACT_KEEP = 2, ACT_STATE = 4, ACT_NOTIP = 8, ACT_BAD = 16, ACT_VALID = 32,
+	ACT_LOG = 64,
+};
+
+/* The log record's layout, which the code below writes field by field. */
+_Static_assert(offsetof(struct moat_fw_log_record, rule) == 8, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, action) == 12, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, ifindex) == 16, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, sport) == 24, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, src) == 28, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, caplen) == 60, "log record");
+_Static_assert(offsetof(struct moat_fw_log_record, data) == 64, "log record");
+_Static_assert(sizeof(struct moat_fw_log_record) == 64 + MOAT_FW_LOG_CAPLEN, "log record");
+#define LOG_RINGBUF_BYTES (256u * 1024u)
+#define V6_EXT_MAX 6 /* extension headers walked, as the kernel's ipv6_skip_exthdr bounds it */
 
 /* Up to this many class tuples the decision table is an array indexed by
  * the tuple in mixed radix (the kernel inlines array lookups); beyond, a
  * hash of the tuples that occur. */
 #define DIRECT_MAX (1u << 18)
-enum { H_LOOKUP = 1, H_UPDATE = 2, H_DELETE = 3, H_KTIME = 5 };
+enum { H_LOOKUP = 1, H_UPDATE = 2, H_DELETE = 3, H_KTIME = 5, H_RB_RESERVE = 131,
+       H_RB_SUBMIT = 132 };
 enum { TCP_FIN = 1, TCP_RST = 4 };
 
 #define R0 MOAT_R0
@@ -69,9 +90,10 @@ struct gen {
 	const struct fw_plan *p;
 	const struct moat_fw_compile_opts *o;
 	bool xdp, record;
-	struct moat_map *addr, *ports, *l4, *decision, *counters, *state, *verdict;
+	struct moat_map *addr, *ports, *l4, *decision, *counters, *state, *verdict, *log;
 	struct moat_map *tables[16];
 	bool direct; /* decision table is an array (see DIRECT_MAX) */
+	bool any_log; /* some rule of the direction logs */
 	moat_label drop_bad, not_ip, noports, l4_start, classify, count, done;
 	uint32_t nrules;
 };
@@ -163,6 +185,48 @@ static void gen_v4(struct gen *g, moat_label v4)
 	moat_builder_ja(g->b, g->l4_start);
 }
 
+/* One IPv6 extension header at r9, next header in r3: skips it (r9 past
+ * it, r3 its next header), or goes to l4_start for a transport header.  A
+ * non-first fragment has no ports. */
+static void gen_v6_ext(struct gen *g)
+{
+	moat_label frag = moat_builder_label(g->b), ah = moat_builder_label(g->b);
+	moat_label opt = moat_builder_label(g->b), adv = moat_builder_label(g->b);
+	E(g, MOAT_STX_MEM(MOAT_DW, FP, R3, S_PROTO));
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, 44, frag);
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, 51, ah);
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, 0, opt);	 /* hop-by-hop */
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, 43, opt); /* routing */
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, 60, opt); /* destination options */
+	moat_builder_ja(g->b, g->l4_start);
+	moat_builder_bind(g->b, opt); /* length in 8-byte units, not counting the first 8 */
+	need(g, 8, g->drop_bad);
+	E(g, MOAT_LDX_MEM(MOAT_B, R1, R9, 1));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 1));
+	E(g, MOAT_ALU64_IMM(MOAT_LSH, R1, 3));
+	moat_builder_ja(g->b, adv);
+	moat_builder_bind(g->b, ah); /* length in 4-byte units, not counting the first 2 */
+	need(g, 8, g->drop_bad);
+	E(g, MOAT_LDX_MEM(MOAT_B, R1, R9, 1));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 2));
+	E(g, MOAT_ALU64_IMM(MOAT_LSH, R1, 2));
+	moat_builder_ja(g->b, adv);
+	moat_builder_bind(g->b, frag);
+	need(g, 8, g->drop_bad);
+	E(g, MOAT_LDX_MEM(MOAT_B, R3, R9, 0));
+	E(g, MOAT_STX_MEM(MOAT_DW, FP, R3, S_PROTO));
+	ld_be16(g, R1, 2);
+	E(g, MOAT_ALU64_IMM(MOAT_AND, R1, 0xfff8));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R9, 8));
+	moat_builder_jmp_imm(g->b, MOAT_JNE, R1, 0, g->noports);
+	moat_label next = moat_builder_label(g->b);
+	moat_builder_ja(g->b, next);
+	moat_builder_bind(g->b, adv);
+	E(g, MOAT_LDX_MEM(MOAT_B, R3, R9, 0));
+	E(g, MOAT_ALU64_REG(MOAT_ADD, R9, R1));
+	moat_builder_bind(g->b, next);
+}
+
 static void gen_v6(struct gen *g, moat_label v6)
 {
 	moat_builder_bind(g->b, v6);
@@ -177,15 +241,14 @@ static void gen_v6(struct gen *g, moat_label v6)
 		}
 	}
 	E(g, MOAT_ALU64_IMM(MOAT_ADD, R9, 40));
+	for (int i = 0; i < V6_EXT_MAX; i++)
+		gen_v6_ext(g);
+	/* more extension headers than walked: the next one is the protocol, without ports */
 	E(g, MOAT_STX_MEM(MOAT_DW, FP, R3, S_PROTO));
-	moat_builder_jmp_imm(g->b, MOAT_JNE, R3, 44, g->l4_start);
-	need(g, 8, g->drop_bad); /* the fragment header */
-	E(g, MOAT_LDX_MEM(MOAT_B, R3, R9, 0));
-	E(g, MOAT_STX_MEM(MOAT_DW, FP, R3, S_PROTO));
-	ld_be16(g, R1, 2);
-	E(g, MOAT_ALU64_IMM(MOAT_AND, R1, 0xfff8));
-	E(g, MOAT_ALU64_IMM(MOAT_ADD, R9, 8));
-	moat_builder_jmp_imm(g->b, MOAT_JNE, R1, 0, g->noports);
+	static const int32_t ext[] = { 0, 43, 44, 51, 60 };
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		moat_builder_jmp_imm(g->b, MOAT_JEQ, R3, ext[i], g->noports);
+	moat_builder_ja(g->b, g->l4_start);
 }
 
 static void gen_l4(struct gen *g)
@@ -349,10 +412,14 @@ static void counter_add(struct gen *g, int key_slot)
 	map_key(g, g->counters, key_slot);
 	call(g, H_LOOKUP);
 	moat_builder_jmp_imm(g->b, MOAT_JEQ, R0, 0, miss);
-	E(g, MOAT_MOV64_IMM(R1, 1));
-	E(g, MOAT_INSN(MOAT_STX | MOAT_ATOMIC | MOAT_DW, R0, R1, 0, MOAT_ADD));
-	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_LEN));
-	E(g, MOAT_INSN(MOAT_STX | MOAT_ATOMIC | MOAT_DW, R0, R1, 8, MOAT_ADD));
+	/* this CPU's slot: no other CPU writes it, so plain adds */
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, R0, 0));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 1));
+	E(g, MOAT_STX_MEM(MOAT_DW, R0, R1, 0));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, R0, 8));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R2, FP, S_LEN));
+	E(g, MOAT_ALU64_REG(MOAT_ADD, R1, R2));
+	E(g, MOAT_STX_MEM(MOAT_DW, R0, R1, 8));
 	moat_builder_bind(g->b, miss);
 }
 
@@ -406,6 +473,89 @@ static void gen_state_insert(struct gen *g)
 	moat_builder_bind(g->b, no);
 }
 
+/* Copies the frame's first bytes (at most MOAT_FW_LOG_CAPLEN, as far as
+ * data_end allows) into the record at r9: 8 bytes at a time, then single
+ * bytes; r4 counts them. */
+static void gen_log_copy(struct gen *g)
+{
+	moat_label bytes = moat_builder_label(g->b), done = moat_builder_label(g->b);
+	E(g, MOAT_MOV64_REG(R1, R7));
+	E(g, MOAT_MOV64_REG(R2, R9));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, (int32_t)offsetof(struct moat_fw_log_record, data)));
+	E(g, MOAT_MOV64_IMM(MOAT_R4, 0));
+	for (int i = 0; i < MOAT_FW_LOG_CAPLEN / 8; i++) {
+		E(g, MOAT_MOV64_REG(R3, R1));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R3, 8));
+		moat_builder_jmp_reg(g->b, MOAT_JGT, R3, R8, bytes);
+		E(g, MOAT_LDX_MEM(MOAT_DW, R3, R1, 0));
+		E(g, MOAT_STX_MEM(MOAT_DW, R2, R3, 0));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 8));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, 8));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R4, 8));
+	}
+	moat_builder_ja(g->b, done);
+	moat_builder_bind(g->b, bytes);
+	for (int i = 0; i < 7; i++) {
+		E(g, MOAT_MOV64_REG(R3, R1));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R3, 1));
+		moat_builder_jmp_reg(g->b, MOAT_JGT, R3, R8, done);
+		E(g, MOAT_LDX_MEM(MOAT_B, R3, R1, 0));
+		E(g, MOAT_STX_MEM(MOAT_B, R2, R3, 0));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 1));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, 1));
+		E(g, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R4, 1));
+	}
+	moat_builder_bind(g->b, done);
+	E(g, MOAT_STX_MEM(MOAT_H, R9, MOAT_R4, (int16_t)offsetof(struct moat_fw_log_record, caplen)));
+}
+
+/* A decision with ACT_LOG sends a struct moat_fw_log_record to the ring buffer. */
+static void gen_log(struct gen *g)
+{
+	moat_label no = moat_builder_label(g->b);
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_ACT));
+	E(g, MOAT_ALU64_IMM(MOAT_AND, R1, ACT_LOG));
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R1, 0, no);
+	moat_builder_ld_map(g->b, R1, g->log);
+	E(g, MOAT_MOV64_IMM(R2, (int32_t)sizeof(struct moat_fw_log_record)));
+	E(g, MOAT_MOV64_IMM(R3, 0));
+	call(g, H_RB_RESERVE);
+	moat_builder_jmp_imm(g->b, MOAT_JEQ, R0, 0, no); /* full: the record is lost */
+	E(g, MOAT_MOV64_REG(R9, R0));
+	call(g, H_KTIME);
+	E(g, MOAT_STX_MEM(MOAT_DW, R9, R0, 0));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_RULE));
+	E(g, MOAT_STX_MEM(MOAT_W, R9, R1, 8));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_ACT));
+	E(g, MOAT_ALU64_IMM(MOAT_AND, R1, ACT_PASS));
+	E(g, MOAT_STX_MEM(MOAT_B, R9, R1, 12));
+	E(g, MOAT_ST_MEM(MOAT_B, R9, 13, g->p->dir == FW_DIR_OUT ? MOAT_FW_OUT : MOAT_FW_IN));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_PROTO));
+	E(g, MOAT_STX_MEM(MOAT_B, R9, R1, 14));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_FLAGS));
+	E(g, MOAT_STX_MEM(MOAT_B, R9, R1, 15));
+	E(g, MOAT_LDX_MEM(MOAT_W, R1, R6, g->xdp ? 12 : 40)); /* ingress_ifindex / ifindex */
+	E(g, MOAT_STX_MEM(MOAT_W, R9, R1, 16));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_LEN));
+	E(g, MOAT_STX_MEM(MOAT_W, R9, R1, 20));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_SPORT)); /* 65536 (no port) stores as 0 */
+	E(g, MOAT_STX_MEM(MOAT_H, R9, R1, 24));
+	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_DPORT));
+	E(g, MOAT_STX_MEM(MOAT_H, R9, R1, 26));
+	for (int i = 0; i < 4; i++) {
+		E(g, MOAT_LDX_MEM(MOAT_W, R1, FP, (int16_t)(S_SRC + 4 + 4 * i)));
+		E(g, MOAT_STX_MEM(MOAT_W, R9, R1, (int16_t)(28 + 4 * i)));
+		E(g, MOAT_LDX_MEM(MOAT_W, R1, FP, (int16_t)(S_DST + 4 + 4 * i)));
+		E(g, MOAT_STX_MEM(MOAT_W, R9, R1, (int16_t)(44 + 4 * i)));
+	}
+	E(g, MOAT_ST_MEM(MOAT_H, R9, 62, 0));
+	gen_log_copy(g);
+	E(g, MOAT_MOV64_REG(R1, R9));
+	E(g, MOAT_MOV64_IMM(R2, 0));
+	call(g, H_RB_SUBMIT);
+	moat_builder_bind(g->b, no);
+}
+
 static void gen_tail(struct gen *g)
 {
 	int32_t pass = g->xdp ? 2 : 0, drop = g->xdp ? 1 : 2;
@@ -414,6 +564,8 @@ static void gen_tail(struct gen *g)
 	E(g, MOAT_LDX_MEM(MOAT_DW, R1, FP, S_RULE));
 	E(g, MOAT_STX_MEM(MOAT_W, FP, R1, S_KEY));
 	counter_add(g, S_KEY);
+	if (g->any_log)
+		gen_log(g);
 	if (g->p->any_state)
 		gen_state_insert(g);
 	moat_builder_bind(g->b, g->done);
@@ -492,7 +644,8 @@ static int fill_maps(struct gen *g, const struct moat_fw_rules *rs, struct moat_
 	for (size_t i = 0; r == 0 && i < p->ent.n; i++) {
 		const struct fw_rule *ru = &rs->rules.v[p->ent.v[i].rule - 1];
 		uint32_t v[2] = { p->ent.v[i].rule, ACT_VALID | (ru->pass ? ACT_PASS : 0) |
-							     (ru->pass && ru->keep_state ? ACT_KEEP : 0) };
+							     (ru->pass && ru->keep_state ? ACT_KEEP : 0) |
+							     (ru->log ? ACT_LOG : 0) };
 		uint32_t idx = 0;
 		for (int d = 0; d < FW_NDIM; d++)
 			if (p->ncls[d] > 1)
@@ -527,10 +680,14 @@ static int make_maps(struct gen *g, const struct moat_fw_rules *rs, struct moat_
 	if (g->l4)
 		g->decision = g->direct ? new_map(MOAT_MAP_ARRAY, 4, 8, (uint32_t)tuples, "fw_decision", err)
 					: new_map(MOAT_MAP_HASH, 24, 8, (uint32_t)p->ent.n, "fw_decision", err);
-	g->counters = g->decision ? new_map(MOAT_MAP_ARRAY, 4, 16, g->nrules + 2, "fw_counters", err)
+	g->counters = g->decision ? new_map(MOAT_MAP_PERCPU_ARRAY, 4, 16, g->nrules + 2,
+					    "fw_counters", err)
 				  : NULL;
 	g->state = g->counters ? new_map(MOAT_MAP_LRU_HASH, 40, 16, 65536, "fw_state", err) : NULL;
 	if (!g->state)
+		return -EINVAL;
+	if (g->any_log &&
+	    !(g->log = new_map(MOAT_MAP_RINGBUF, 0, 0, LOG_RINGBUF_BYTES, "fw_log", err)))
 		return -EINVAL;
 	if (g->record && !(g->verdict = new_map(MOAT_MAP_ARRAY, 4, 8, 1, "fw_verdict", err)))
 		return -EINVAL;
@@ -551,7 +708,7 @@ static int make_maps(struct gen *g, const struct moat_fw_rules *rs, struct moat_
 static void drop_maps(struct gen *g)
 {
 	struct moat_map *m[] = { g->addr, g->ports, g->l4, g->decision, g->counters, g->state,
-				 g->verdict };
+				 g->verdict, g->log };
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		moat_map_free(m[i]);
 	for (int i = 0; i < 16; i++)
@@ -572,6 +729,8 @@ int fw_codegen(const struct moat_fw_rules *rs, const struct fw_plan *p,
 {
 	struct gen g = { .p = p, .o = o, .xdp = fp->hook == MOAT_FW_XDP, .record = fp->record,
 			 .nrules = (uint32_t)rs->rules.n };
+	for (size_t i = 0; i < p->nactive; i++)
+		g.any_log |= rs->rules.v[p->active[i]].log;
 	int r = make_maps(&g, rs, err);
 	if (r == 0) {
 		g.b = moat_builder_new(g.xdp ? MOAT_PROG_XDP : MOAT_PROG_SCHED_CLS);
@@ -588,6 +747,7 @@ int fw_codegen(const struct moat_fw_rules *rs, const struct fw_plan *p,
 	if (r == 0) {
 		fp->map_idx[MOAT_FW_MAP_COUNTERS] = index_of(fp->prog, g.counters);
 		fp->map_idx[MOAT_FW_MAP_STATE] = index_of(fp->prog, g.state);
+		fp->map_idx[MOAT_FW_MAP_LOG] = index_of(fp->prog, g.log);
 		fp->verdict_idx = index_of(fp->prog, g.verdict);
 		for (size_t t = 0; t < 16; t++)
 			fp->table_map_idx[t] = index_of(fp->prog, g.tables[t]);
@@ -597,7 +757,7 @@ int fw_codegen(const struct moat_fw_rules *rs, const struct fw_plan *p,
 			.src_classes = p->ncls[FW_D_ADDR_SRC], .dst_classes = p->ncls[FW_D_ADDR_DST],
 			.sport_classes = p->ncls[FW_D_SPORT], .dport_classes = p->ncls[FW_D_DPORT],
 			.l4_classes = p->ncls[FW_D_L4], .table_refs = p->ntrefs,
-			.entries = p->ent.n, .keeps_state = p->any_state,
+			.entries = p->ent.n, .keeps_state = p->any_state, .logs = g.any_log,
 		};
 		moat_prog_insns(fp->prog, &fp->stats.insns);
 	}

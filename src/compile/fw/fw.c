@@ -132,7 +132,25 @@ struct moat_fw_runner {
 	uint8_t *buf; /* tc: the context, then the frame, below 2 GB; xdp: the frame */
 	size_t buf_len;
 	struct moat_map *verdict;
+	struct moat_map *log; /* the program's ring buffer, NULL when no rule logs */
+	struct moat_fw_log_record rec;
+	bool has_rec; /* the last run emitted rec */
 };
+
+/* Keeps the last record of the run (a run emits at most one). */
+static int take_record(void *arg, const void *data, size_t len)
+{
+	struct moat_fw_runner *r = arg;
+	memset(&r->rec, 0, sizeof(r->rec));
+	memcpy(&r->rec, data, len < sizeof(r->rec) ? len : sizeof(r->rec));
+	r->has_rec = true;
+	return 0;
+}
+
+const struct moat_fw_log_record *moat_fw_runner_log(const struct moat_fw_runner *r)
+{
+	return r->has_rec ? &r->rec : NULL;
+}
 
 struct moat_fw_runner *moat_fw_runner_new(struct moat_vm *vm, const struct moat_fw_prog *fp,
 					  struct moat_error *err)
@@ -148,6 +166,8 @@ struct moat_fw_runner *moat_fw_runner_new(struct moat_vm *vm, const struct moat_
 	}
 	r->fp = fp;
 	r->verdict = moat_prog_map(fp->prog, (size_t)fp->verdict_idx);
+	if (fp->map_idx[MOAT_FW_MAP_LOG] >= 0)
+		r->log = moat_prog_map(fp->prog, (size_t)fp->map_idx[MOAT_FW_MAP_LOG]);
 	r->buf_len = CTX_SKB + MAX_FRAME;
 	r->buf = mmap(NULL, r->buf_len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
@@ -188,6 +208,7 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 		return moat_error_set(err, E2BIG, "frame of %zu bytes (at most %d)", len, MAX_FRAME);
 	bool xdp = r->fp->hook == MOAT_FW_XDP;
 	uint64_t ret;
+	r->has_rec = false;
 	int e;
 	if (xdp) {
 		struct moat_xdp_ctx c;
@@ -206,6 +227,8 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 	}
 	if (e < 0)
 		return e;
+	if (r->log && (e = moat_ringbuf_consume(r->log, take_record, r, err)) < 0)
+		return e;
 	uint32_t key = 0, rec[2];
 	if ((e = moat_map_lookup(r->verdict, &key, rec, err)) < 0)
 		return e;
@@ -215,5 +238,6 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 	v->by_state = rec[1] & 4;
 	v->not_ip = rec[1] & 8;
 	v->truncated = rec[1] & 16;
+	v->log = rec[1] & 64;
 	return 0;
 }

@@ -79,6 +79,7 @@ struct fw_rule {
 	struct fw_host from, to;
 	struct fw_ports sport, dport;
 	bool flags_set;
+	bool flags_any; /* `flags any` written: no implicit S/SA on keep state */
 	uint8_t flags, mask;
 	char *label;
 };
@@ -89,6 +90,13 @@ struct moat_fw_rules {
 	VEC(struct fw_rule) rules;
 	bool default_pass[3]; /* indexed by enum fw_dir: IN and OUT used */
 };
+
+/* pf's implicit `flags S/SA` of a tcp `pass ... keep state` rule without
+ * `flags`: only a SYN without ACK creates state (TCP packets only). */
+static inline bool fw_rule_implicit_syn(const struct fw_rule *r)
+{
+	return r->pass && r->keep_state && !r->flags_set && !r->flags_any;
+}
 
 /* Prints one rule in canonical form (no newline). */
 void fw_rule_print(const struct moat_fw_rules *rs, const struct fw_rule *r, struct sbuf *b);

@@ -365,8 +365,11 @@ static int flag_bits(struct parser *p, const struct fw_tok *t, const char *s, si
 static int parse_flags(struct parser *p, struct fw_rule *r)
 {
 	const struct fw_tok *t = peek(p);
-	if (accept(p, "any"))
+	if (accept(p, "any")) {
+		r->flags_set = false;
+		r->flags_any = true;
 		return 0;
+	}
 	if (t->kind != FT_WORD)
 		return expected(p, "TCP flags such as S/SA");
 	next(p);
@@ -383,6 +386,7 @@ static int parse_flags(struct parser *p, struct fw_rule *r)
 	if (!r->mask || (r->flags & ~r->mask))
 		return fail(p, t, "flags '%s': the set flags must be inside the mask", t->text);
 	r->flags_set = true;
+	r->flags_any = false;
 	return 0;
 }
 

@@ -116,6 +116,8 @@ void fw_rule_print(const struct moat_fw_rules *rs, const struct fw_rule *r, stru
 		print_flags(r->flags, b);
 		sbuf_putc(b, '/');
 		print_flags(r->mask, b);
+	} else if (r->flags_any && r->pass && r->keep_state) { /* only then it means something */
+		sbuf_printf(b, " flags any");
 	}
 	if (r->keep_state)
 		sbuf_printf(b, " keep state");
