@@ -121,6 +121,38 @@ static void test_emitted(void)
 	is_int(count("net 192.168.0.0/16", swap, -1), 0, "net: and + jeq on raw words");
 	is_int(count("tcp[2:2] > 1000", swap, -1), 1, "tcp[2:2] > 1000: one swap, before jgt");
 	is_int(count("ip", MOAT_LDX | MOAT_MEM | MOAT_W, MOAT_R10), 0, "no scratch memory unless used");
+	/* the last test before ret #S / ret #0 becomes arithmetic */
+	is_int(count("ip", MOAT_JMP32 | MOAT_JNE | MOAT_K, -1) + count("ip", MOAT_JMP32 | MOAT_JEQ | MOAT_K, -1),
+	       0, "ip: no conditional jump on the EtherType");
+	is_int(count("ip", MOAT_ALU64 | MOAT_RSH | MOAT_K, MOAT_R0), 1, "ip: (v - 1) >> 63 instead");
+	is_int(count("ip[6] & 0x20 != 0", MOAT_JMP32 | MOAT_JSET | MOAT_K, -1), 0,
+	       "the final jset too");
+}
+
+/* `ip` with a snaplen that is not a power of two: the selected return
+ * value is a multiplication. */
+static void test_select_mul(struct moat_vm *vm)
+{
+	MOAT_OPTS(moat_filter_opts, o, .linktype = MOAT_DLT_EN10MB, .snaplen = 100, .optimize = true);
+	struct moat_error e;
+	struct moat_filter *f = moat_filter_compile("ip", &o, &e);
+	struct moat_prog *prog = f ? moat_filter_ebpf(f, &e) : NULL;
+	MOAT_OPTS(moat_exec_opts, xo, .mode = MOAT_EXEC_JIT, .mem_len = f ? moat_filter_mem_len(f) : 0);
+	struct moat_exec *ex = prog ? moat_exec_new(vm, prog, &xo, &e) : NULL;
+	uint64_t r[3] = { 1, 1, 1 };
+	uint16_t types[3] = { 0x0800, 0x0806, 0x0008 };
+	for (int i = 0; i < 3 && ex; i++) {
+		struct { struct moat_filter_pkt h; uint8_t d[100]; } pk = { { 60, 60 }, { 0 } };
+		pk.d[12] = (uint8_t)(types[i] >> 8);
+		pk.d[13] = (uint8_t)types[i];
+		moat_exec_run(ex, &pk, sizeof(pk), &r[i], &e);
+	}
+	ok(ex && r[0] == 100 && r[1] == 0 && r[2] == 0,
+	   "snaplen 100: IPv4 gives 100, ARP and a swapped 0x0008 give 0 (%llu %llu %llu)",
+	   (unsigned long long)r[0], (unsigned long long)r[1], (unsigned long long)r[2]);
+	moat_exec_free(ex);
+	moat_prog_free(prog);
+	moat_filter_free(f);
 }
 
 /* ---------------------------------------------------- truncated frames */
@@ -241,6 +273,7 @@ int main(void)
 	test_plan_hoist();
 	test_plan_x_and_raw();
 	test_emitted();
+	test_select_mul(vm);
 	test_truncation(vm);
 	moat_vm_free(vm);
 	return tap_done();

@@ -46,6 +46,7 @@ struct eb {
 	VEC(struct moat_insn) out;
 	VEC(struct fixup { size_t at; size_t target; }) fix; /* target: classic index or REJECT */
 	const struct ebpf_plan *plan;
+	const struct moat_cbpf_insn *insns;
 	uint32_t snaplen;
 	bool oom;
 };
@@ -182,12 +183,55 @@ static void alu(struct eb *b, const struct moat_cbpf_insn *in, enum ebpf_arep re
 	}
 }
 
+/* Whether classic instruction t is `ret #k`; its k in *k. */
+static bool is_ret_k(const struct eb *b, size_t t, uint32_t *k)
+{
+	if (t >= b->plan->n || b->insns[t].code != 0x06)
+		return false;
+	*k = b->insns[t].k;
+	return true;
+}
+
+/*
+ * A jeq/jset on a constant whose two targets are `ret #S` and `ret #0` (the
+ * last test of most filters) becomes arithmetic instead of a branch, which
+ * costs a misprediction whenever the traffic mixes both outcomes:
+ *   v = A ^ k (jeq) or A & k (jset), zero-extended;
+ *   v == 0 is (v - 1) >> 63, v != 0 is (-v) >> 63 (64-bit);
+ *   r0 = that bit times S (a shift when S is a power of two).
+ */
+static bool select_ret(struct eb *b, const struct moat_cbpf_insn *in, size_t i, int32_t imm)
+{
+	uint8_t op = in->code & 0xf0;
+	uint32_t kt, kf;
+	if ((in->code & 8) || (op != MOAT_JEQ && op != MOAT_JSET) ||
+	    !is_ret_k(b, i + 1 + in->jt, &kt) || !is_ret_k(b, i + 1 + in->jf, &kf) ||
+	    (kt == 0) == (kf == 0) || (kt | kf) > INT32_MAX)
+		return false;
+	uint32_t s = kt | kf;
+	bool accept_on_zero = (op == MOAT_JEQ) == (kt != 0);
+	E(b, MOAT_ALU | (op == MOAT_JEQ ? MOAT_XOR : MOAT_AND) | MOAT_K, A, 0, 0, imm);
+	if (accept_on_zero)
+		E(b, MOAT_ALU64 | MOAT_SUB | MOAT_K, A, 0, 0, 1);
+	else
+		E(b, MOAT_ALU64 | MOAT_NEG, A, 0, 0, 0);
+	E(b, MOAT_ALU64 | MOAT_RSH | MOAT_K, A, 0, 0, 63);
+	if (s & (s - 1))
+		E(b, MOAT_ALU64 | MOAT_MUL | MOAT_K, A, 0, 0, (int32_t)s);
+	else if (s > 1)
+		E(b, MOAT_ALU64 | MOAT_LSH | MOAT_K, A, 0, 0, __builtin_ctz(s));
+	E(b, MOAT_JMP | MOAT_EXIT, 0, 0, 0, 0);
+	return true;
+}
+
 /* A conditional jump; when the true target is the next instruction it
  * branches on the negation to the false one instead. */
 static void jump(struct eb *b, const struct moat_cbpf_insn *in, size_t i, enum ebpf_arep rep)
 {
 	uint8_t op = in->code & 0xf0, src = (in->code & 8) ? X : 0;
 	int32_t imm = (in->code & 8) ? 0 : kfor(in, rep);
+	if (select_ret(b, in, i, imm))
+		return;
 	if (in->jt == 0 && in->jf != 0 && op != MOAT_JSET) {
 		uint8_t neg = op == MOAT_JEQ ? MOAT_JNE : op == MOAT_JGT ? MOAT_JLE : MOAT_JLT;
 		J(b, (uint8_t)(MOAT_JMP32 | neg | (in->code & 8)), A, src, imm, i + 1 + in->jf);
@@ -239,7 +283,7 @@ static struct moat_prog *translate(const struct moat_cbpf_insn *insns, size_t n,
 		moat_error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
-	struct eb b = { .plan = &plan, .snaplen = snaplen };
+	struct eb b = { .plan = &plan, .insns = insns, .snaplen = snaplen };
 	size_t *start = calloc(n + 1, sizeof(*start));
 	struct moat_prog *prog = NULL;
 	if (!start)
