@@ -90,6 +90,7 @@ struct filter_run {
 	uint32_t snaplen;
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
+	char *rbuf, *wbuf; /* stdio buffers of the capture and -w (IO_BUF bytes) */
 	uint64_t read, matched;
 };
 
@@ -209,6 +210,8 @@ static void run_release(struct filter_run *r)
 		pcap_dump_close(r->dumper);
 	if (r->pcap)
 		pcap_close(r->pcap);
+	free(r->rbuf);
+	free(r->wbuf);
 	free(r->buf);
 	moat_exec_free(r->exec);
 	moat_vm_free(r->vm);
@@ -345,11 +348,42 @@ static bool matches(struct filter_run *r, const struct pcap_pkthdr *h, const uin
 	return r0 != 0;
 }
 
+/* Captures are read and written through stdio with 64 KB buffers rather
+ * than the 4 KB default: a 350 MB capture then takes some 9,000 read and
+ * write calls instead of 140,000, while the buffer the kernel copies into
+ * still fits in L2 (a 1 MB one did not, and the copies got slower).
+ * (glibc ignores the size unless it is given the buffer too.)  A file's
+ * buffer is freed after the stream is closed; stdin and stdout outlive the
+ * run, so theirs is static; without memory a stream keeps its default. */
+#define IO_BUF (1u << 16)
+
+static void big_buffer(FILE *fp, char **buf)
+{
+	static char stdin_buf[IO_BUF], stdout_buf[IO_BUF];
+	if (fp == stdin || fp == stdout) {
+		setvbuf(fp, fp == stdin ? stdin_buf : stdout_buf, _IOFBF, IO_BUF);
+		return;
+	}
+	if ((*buf = malloc(IO_BUF)))
+		setvbuf(fp, *buf, _IOFBF, IO_BUF);
+}
+
 static int open_dumper(struct filter_run *r)
 {
 	if (!r->a->wfile)
 		return EXIT_OK;
-	r->dumper = pcap_dump_open(r->pcap, r->a->wfile);
+	if (!strcmp(r->a->wfile, "-")) {
+		big_buffer(stdout, &r->wbuf); /* nothing written to it yet */
+		r->dumper = pcap_dump_open(r->pcap, "-");
+	} else {
+		FILE *fp = fopen(r->a->wfile, "wb");
+		if (!fp)
+			return cli_fail("filter", "%s: %s", r->a->wfile, strerror(errno));
+		big_buffer(fp, &r->wbuf);
+		r->dumper = pcap_dump_fopen(r->pcap, fp); /* closes fp from now on */
+		if (!r->dumper)
+			fclose(fp);
+	}
 	if (!r->dumper)
 		return cli_fail("filter", "%s: %s", r->a->wfile, pcap_geterr(r->pcap));
 	return EXIT_OK;
@@ -371,14 +405,33 @@ static int open_error(const char *name, const char *path, const char *ebuf)
 	return cli_fail("filter", "%s: %s", name, ebuf);
 }
 
+/* pcap_loop's callback: libpcap's reader hands each record over in
+ * place (no per-packet call into pcap_next_ex, no filter of its own). */
+static void on_offline_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct filter_run *r = (struct filter_run *)user;
+	r->read++;
+	if (!matches(r, h, data))
+		return;
+	emit_match(r, h, data);
+	if (r->a->count && r->matched >= r->a->count)
+		pcap_breakloop(r->pcap);
+}
+
 static int run_offline(struct filter_run *r)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	r->src = strcmp(r->a->rfile, "-") ? r->a->rfile : "<stdin>";
-	r->pcap = pcap_open_offline_with_tstamp_precision(r->a->rfile, PCAP_TSTAMP_PRECISION_MICRO,
-							  ebuf);
-	if (!r->pcap)
+	FILE *fp = strcmp(r->a->rfile, "-") ? fopen(r->a->rfile, "rb") : stdin;
+	if (!fp)
+		return cli_fail("filter", "%s: %s", r->src, strerror(errno));
+	big_buffer(fp, &r->rbuf);
+	r->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!r->pcap) { /* pcap_close() closes fp once it has a handle */
+		if (fp != stdin)
+			fclose(fp);
 		return open_error(r->src, r->a->rfile, ebuf);
+	}
 	if (r->a->dump)
 		return run_dump(r, r->pcap);
 	r->dlt = pcap_datalink(r->pcap);
@@ -392,15 +445,7 @@ static int run_offline(struct filter_run *r)
 		rc = open_dumper(r);
 	if (rc)
 		return rc;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int st = 1;
-	while ((!r->a->count || r->matched < r->a->count) &&
-	       (st = pcap_next_ex(r->pcap, &h, &data)) == 1) {
-		r->read++;
-		if (matches(r, h, data))
-			emit_match(r, h, data);
-	}
+	int st = pcap_loop(r->pcap, -1, on_offline_packet, (u_char *)r);
 	summary(r);
 	if (r->dumper && pcap_dump_flush(r->dumper) < 0)
 		return cli_fail("filter", "%s: cannot write: %s", r->a->wfile, strerror(errno));
