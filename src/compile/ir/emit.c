@@ -332,10 +332,22 @@ static bool touches_x(const struct moat_cbpf_insn *in)
 	}
 }
 
-/* Whether the block may read X before writing it. */
-static bool reads_x_in(const struct bstate *s)
+/* Whether code run from block b may read X before writing it. */
+static bool reads_x_in(const struct bstate *st, const struct ir_block *b, unsigned depth)
 {
-	return s->x_in != NULL;
+	if (!b->a)
+		return false;
+	const struct bstate *s = &st[b->order];
+	if (s->alias || depth > REBASE_DEPTH)
+		return true;
+	for (size_t i = s->skip; i < s->code.v.n; i++) {
+		const struct moat_cbpf_insn *in = &s->code.v.v[i];
+		if ((in->code & 7) == LDX || in->code == (MISC | TAX))
+			return false;
+		if (touches_x(in))
+			return true;
+	}
+	return reads_x_in(st, b->jt, depth + 1) || reads_x_in(st, b->jf, depth + 1);
 }
 
 /* x (b's side) and y (c's side) agree once X holds d. */
@@ -354,7 +366,7 @@ static bool rebase_eq(const struct bstate *st, const struct ir_block *b, const s
 		      uint32_t d, unsigned depth)
 {
 	if (b == c)
-		return !b->a || !reads_x_in(&st[b->order]);
+		return !reads_x_in(st, b, depth);
 	if (!b->a || !c->a || depth > REBASE_DEPTH)
 		return false;
 	const struct bstate *sb = &st[b->order], *sc = &st[c->order];
