@@ -188,6 +188,12 @@ static const char *const ether_exprs[] = {
 	"decnet", "decnet src 1.1", "decnet dst 2.5", "decnet host 2.5 and not decnet src 3.3",
 	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
 	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",
+	/* Linux ancillary loads (packet type, interface index): past every
+	 * captured packet, so both reject offline */
+	"inbound", "outbound", "not inbound", "ifindex 3", "tcp or ifindex 3",
+	/* port tests shared by IPv4 and IPv6 through X (rebased tails) */
+	"tcp dst port 80 or udp src port 53", "portrange 1-1023 and not port 22",
+	"port 80 and ip6", "(port 80 or port 443) and tcp[13] & 2 != 0",
 };
 
 /* Runs one expression through libpcap and moat on every frame variant. */
@@ -285,6 +291,7 @@ static const char *const other_exprs[] = {
 	"tcp[13] = 0x12", "ip[9] = 17", "icmp6", "ip6 proto 17", "less 50", "greater 60",
 	"portrange 1-100", "ip multicast", "not ip6",
 	"link[0] = 0", "ether host 00:11:22:33:44:55", "vlan", "mpls",
+	"pppoed", "pppoes", "pppoes 0x3b and ip", "pppoes and mpls 16", "ifindex 7",
 };
 
 static void test_other_links(struct moat_vm *vm)
@@ -324,7 +331,6 @@ static const struct errcase errs[] = {
 	{ "ip[0] / 0 = 1", 7, "division by zero" },
 	{ "ip broadcast", 1, "netmask not known, so 'ip broadcast' not supported" },
 	{ "ether host nosuchhost.invalid", 12, "unknown ether host 'nosuchhost.invalid'" },
-	{ "inbound", 1, "inbound/outbound not supported on this link type" },
 	{ "ip6 and tcp port nosuchservice", 18, "unknown port 'nosuchservice'" },
 	{ "ip and (tcp", 12, "syntax error" },
 	{ "ip $ tcp", 4, "syntax error: unexpected character '$'" },
@@ -351,12 +357,27 @@ static void test_errors(void)
 	}
 	o.linktype = MOAT_DLT_RAW;
 	struct moat_filter *f = moat_filter_compile("ifindex 3", &o, &e);
-	ok(!f && strstr(e.msg, "ifindex not supported"), "ifindex needs SLL2 (libpcap would use a kernel extension)");
+	size_t n = 0;
+	const struct moat_cbpf_insn *in = f ? moat_filter_cbpf(f, &n) : NULL;
+	ok(in && n == 4 && in[0].code == 0x20 && in[0].k == 0xfffff008,
+	   "ifindex off SLL2 loads the kernel's SKF_AD_IFINDEX, as libpcap does");
+	moat_filter_free(f);
+	f = moat_filter_compile("outbound", &o, &e);
+	in = f ? moat_filter_cbpf(f, &n) : NULL;
+	ok(in && n == 4 && in[0].code == 0x28 && in[0].k == 0xfffff004,
+	   "outbound off cooked captures loads SKF_AD_PKTTYPE");
+	moat_filter_free(f);
+	o.linktype = MOAT_DLT_EN10MB;
+	o.netmask = 0;
+	f = moat_filter_compile("ip broadcast", &o, &e);
+	ok(!f && e.errnum == EINVAL && strstr(e.msg, "netmask not known"),
+	   "netmask 0 (unset) is unknown: 'ip broadcast' refused");
+	o.linktype = MOAT_DLT_RAW;
+	o.netmask = MOAT_FILTER_NETMASK_UNKNOWN;
 	f = moat_filter_compile("arp", &o, &e);
 	ok(!f && strstr(e.msg, "rejects all packets"), "'arp' on raw IP rejects all packets");
 	o.optimize = false;
 	f = moat_filter_compile("arp", &o, &e);
-	size_t n = 0;
 	ok(f && moat_filter_cbpf(f, &n) && n == 1, "unoptimized 'arp' on raw IP is one ret #0");
 	moat_filter_free(f);
 	o.linktype = 4242;

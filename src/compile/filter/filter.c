@@ -70,6 +70,8 @@ struct moat_filter *moat_filter_compile(const char *expr, const struct moat_filt
 	bool optimize = MOAT_OPTS_HAS(opts, moat_filter_opts, optimize) ? opts->optimize : true;
 	if (!fc.snaplen)
 		fc.snaplen = 262144;
+	if (!fc.netmask) /* what MOAT_OPTS leaves unset: unknown, as the CLI passes it */
+		fc.netmask = MOAT_FILTER_NETMASK_UNKNOWN;
 	fc.ir = ir_new();
 	if (!fc.ir) {
 		moat_error_set(&local, ENOMEM, "out of memory");
