@@ -194,6 +194,9 @@ static const char *const ether_exprs[] = {
 	/* port tests shared by IPv4 and IPv6 through X (rebased tails) */
 	"tcp dst port 80 or udp src port 53", "portrange 1-1023 and not port 22",
 	"port 80 and ip6", "(port 80 or port 443) and tcp[13] & 2 != 0",
+	/* the header walk, unrolled: through the IPv6 fragment header */
+	"ip6 protochain 17", "ip6 protochain 6", "ip6 protochain 44", "ip protochain 17",
+	"protochain \\udp", "not protochain 6", "protochain 6 and port 80",
 };
 
 /* Runs one expression through libpcap and moat on every frame variant. */
@@ -382,8 +385,52 @@ static void test_errors(void)
 	moat_filter_free(f);
 	o.linktype = 4242;
 	ok(!moat_filter_compile("ip", &o, &e) && e.errnum == ENOTSUP, "unknown link type refused");
-	ok(!moat_filter_compile("protochain 6", NULL, &e) && e.errnum == ENOTSUP,
-	   "protochain reported as not supported");
+	o.linktype = MOAT_DLT_EN10MB;
+	ok(!moat_filter_compile("tcp protochain 6", &o, &e) &&
+	   !strcmp(e.msg, "bad protocol applied for 'protochain'"), "tcp protochain refused");
+	ok(!moat_filter_compile("protochain 256", &o, &e) &&
+	   !strcmp(e.msg, "protocol number 256 greater than maximum 255"), "protochain 256 refused");
+	o.linktype = MOAT_DLT_IPV6;
+	f = moat_filter_compile("ip protochain 6", &o, &e);
+	ok(f != NULL, "protochain never 'rejects all packets' (libpcap does not optimize it)");
+	moat_filter_free(f);
+}
+
+/*
+ * The protochain walk's documented depth: IR_CHAIN_DEPTH6 (128) extension
+ * headers after IPv6 are followed, as libpcap's loop does; a 129th stops
+ * the walk there, where libpcap goes on.
+ */
+static void test_protochain_depth(void)
+{
+	static uint8_t pkt[40 + 8 * 130 + 8];
+	struct moat_error e;
+	MOAT_OPTS(moat_filter_opts, o, .linktype = MOAT_DLT_RAW, .optimize = true);
+	struct moat_filter *f = moat_filter_compile("ip6 protochain 17", &o, &e);
+	pcap_t *dead = pcap_open_dead(MOAT_DLT_RAW, 262144);
+	struct bpf_program bp;
+	int lr = pcap_compile(dead, &bp, "ip6 protochain 17", 1, PCAP_NETMASK_UNKNOWN);
+	ok(f && lr == 0, "ip6 protochain 17 compiles for raw IPv6");
+	size_t n = 0;
+	ok(f && moat_filter_cbpf(f, &n) && n < MOAT_CBPF_MAXINSNS, "unrolled walk: %zu instructions", n);
+	for (unsigned hdrs = 127; f && lr == 0 && hdrs <= 129; hdrs++) {
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x60;
+		pkt[6] = 60; /* destination options, then more of them */
+		for (unsigned i = 0; i < hdrs; i++)
+			pkt[40 + 8 * i] = i + 1 < hdrs ? 60 : 17;
+		uint32_t len = 40 + 8 * hdrs + 8;
+		unsigned lib = bpf_filter(bp.bf_insns, pkt, len, len);
+		uint32_t got = moat_filter_run(f, pkt, len, len);
+		if (hdrs <= 128)
+			ok(got == lib && got != 0, "%u extension headers: moat and libpcap match", hdrs);
+		else
+			ok(got == 0 && lib != 0, "%u extension headers: past moat's depth, libpcap still walks", hdrs);
+	}
+	moat_filter_free(f);
+	if (lr == 0)
+		pcap_freecode(&bp);
+	pcap_close(dead);
 }
 
 static void test_api(void)
@@ -422,6 +469,7 @@ int main(void)
 	test_ethernet(vm);
 	test_other_links(vm);
 	test_errors();
+	test_protochain_depth();
 	test_api();
 	moat_vm_free(vm);
 	return tap_done();

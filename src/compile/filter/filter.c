@@ -35,7 +35,7 @@ static struct moat_filter *finish(struct ir *ir, struct ir_block *root, const st
 		moat_error_set(err, ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (optimize && !root->a && root->ret == 0) {
+	if (optimize && !fc->protochain && !root->a && root->ret == 0) {
 		moat_error_set(err, EINVAL, "expression rejects all packets");
 		goto fail;
 	}

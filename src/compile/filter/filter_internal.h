@@ -70,6 +70,7 @@ struct fc {
 	unsigned label_depth;  /* MPLS labels matched so far */
 	bool vlan_seen;
 	bool ppp;              /* inside PPPoE session data: PPP protocol numbers */
+	bool protochain;       /* libpcap's optimizer is off: no "rejects all packets" */
 	int col;               /* column of the primitive being generated */
 	int failed;            /* first error's -errno, 0 while all is well */
 };

@@ -87,6 +87,23 @@ static struct ir_pred *gen_proto(struct fc *fc, uint32_t v, enum q_proto proto)
 	}
 }
 
+/* `[ip|ip6] protochain v`: the protocol libpcap's header walk stops on is v. */
+static struct ir_pred *gen_protochain(struct fc *fc, uint32_t v, enum q_proto proto)
+{
+	struct ir *ir = fc->ir;
+	uint32_t nl = fc->off_linkpl + fc->off_nl;
+	if (proto != QP_DEFAULT && proto != QP_IP && proto != QP_IPV6)
+		return fc_fail(fc, EINVAL, "bad protocol applied for 'protochain'");
+	if (v > 255)
+		return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
+	fc->protochain = true;
+	struct ir_pred *v4 = ir_and(ir, gen_linktype(fc, ETHERTYPE_IP),
+				    ir_atom_k(ir, ir_chain(ir, 4, nl, v), IR_JEQ, v));
+	struct ir_pred *v6 = ir_and(ir, gen_linktype(fc, ETHERTYPE_IPV6),
+				    ir_atom_k(ir, ir_chain(ir, 6, nl, v), IR_JEQ, v));
+	return proto == QP_IP ? v4 : proto == QP_IPV6 ? v6 : ir_or(ir, v4, v6);
+}
+
 struct ir_pred *gen_proto_abbrev(struct fc *fc, enum q_proto p)
 {
 	switch ((int)p) {
@@ -454,7 +471,9 @@ struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
 			return fc_fail(fc, EINVAL, "syntax error");
 		return gen_proto(fc, v, q.proto);
 	case QT_PROTOCHAIN:
-		return fc_fail(fc, ENOTSUP, "protochain is not supported by moat");
+		if (t->kind != T_NUM)
+			return fc_fail(fc, EINVAL, "syntax error");
+		return gen_protochain(fc, v, q.proto);
 	}
 	return NULL;
 }
@@ -575,7 +594,10 @@ struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 			return fc_fail(fc, EINVAL, "unknown %s proto '%s'",
 				       q.proto == QP_LINK ? "ether" : "ip", name);
 		return gen_proto(fc, v, q.proto);
-	case QT_PROTOCHAIN: return fc_fail(fc, ENOTSUP, "protochain is not supported by moat");
+	case QT_PROTOCHAIN:
+		if (!flt_ip_proto(name, &v))
+			return fc_fail(fc, EINVAL, "unknown ip proto '%s'", name);
+		return gen_protochain(fc, v, q.proto);
 	}
 	return NULL;
 }

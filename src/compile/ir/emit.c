@@ -59,7 +59,7 @@ static bool uses_x(const struct ir_val *v)
 	switch (v->kind) {
 	case IR_CONST: case IR_LEN: return false;
 	case IR_LOAD: return v->a != NULL;
-	case IR_MSH: return true;
+	case IR_MSH: case IR_CHAIN: return true;
 	case IR_NEG: return uses_x(v->a);
 	case IR_BIN: return v->b->kind != IR_CONST || uses_x(v->a);
 	}
@@ -82,7 +82,7 @@ static void gen_x(struct gen *g, const struct ir_val *v)
 	case IR_CONST: put(g, LDX | W | IMM, v->k); break;
 	case IR_LEN: put(g, LDX | W | LEN, 0); break;
 	case IR_MSH: put(g, LDX | B | MSH, v->k); break;
-	case IR_LOAD: case IR_BIN: case IR_NEG:
+	case IR_LOAD: case IR_BIN: case IR_NEG: case IR_CHAIN:
 		gen_a(g, v);
 		put(g, MISC | TAX, 0);
 		break;
@@ -91,6 +91,66 @@ static void gen_x(struct gen *g, const struct ir_val *v)
 }
 
 static const uint16_t size_code[5] = { 0, B, H, 0, W };
+
+static void putj(struct gen *g, uint16_t code, uint32_t k, size_t jt, size_t jf)
+{
+	struct moat_cbpf_insn in = { .code = code, .k = k, .jt = (uint8_t)jt, .jf = (uint8_t)jf };
+	if (vec_push(&g->out->v, in) < 0)
+		g->err = -ENOMEM;
+}
+
+/*
+ * libpcap's protochain loop, unrolled (see ir_chain).  Each step tests
+ * the current protocol A against the one sought, then against the IPv6
+ * extension headers (advance: A = P[X], X += (P[X+1] + 1) * 8) and AH
+ * (A = P[X], X = (P[X+1] + 2) * 4, libpcap's arithmetic, kept); both
+ * compute the new X in A, then share `st M; ldb [x]; ldx M`.  A protocol
+ * that is none of these leaves A and X as they are, and every later step
+ * then passes it on unchanged, so each step's exits go to the next step
+ * (short forward jumps) and the last falls out with A the protocol the
+ * walk stopped on.  Step layout (IPv6, 17 instructions):
+ *   0 jeq want->next  1-4 jeq ext->adv  5 jeq AH->ah, else next
+ *   6-9 adv: ldb [x+1] add #1 lsh #3 add x  10 ja tail
+ *   11-13 ah: ldb [x+1] add #2 lsh #2  14-16 tail: st M ldb [x] ldx M
+ * IPv4 steps (8) have no extension headers: 0 jeq want, 1 jeq AH, ah, tail.
+ */
+static void gen_chain(struct gen *g, const struct ir_val *v)
+{
+	static const uint8_t ext6[] = { 0, 60, 43, 44 }; /* hop-by-hop, dstopts, routing, fragment */
+	uint32_t nl = v->k, want = v->a->k;
+	bool six = v->size == 6;
+	if (g->depth >= MEMWORDS) {
+		g->err = -E2BIG;
+		return;
+	}
+	unsigned m = g->depth, depth = six ? IR_CHAIN_DEPTH6 : IR_CHAIN_DEPTH4;
+	const size_t nj = six ? 6 : 2, adv = six ? 5 : 0, step = nj + adv + 6;
+	put(g, LD | B | ABS, nl + (six ? 6 : 9));
+	if (six)
+		put(g, LDX | W | IMM, 40);
+	else
+		put(g, LDX | B | MSH, nl);
+	for (unsigned d = 0; d < depth; d++) {
+		putj(g, JMP | IR_JEQ | K, want, step - 1, 0);
+		for (size_t i = 0; six && i < 4; i++)
+			putj(g, JMP | IR_JEQ | K, ext6[i], nj - 1 - (i + 1), 0);
+		putj(g, JMP | IR_JEQ | K, 51, adv, step - nj); /* AH */
+		if (six) {
+			put(g, LD | B | IND, nl + 1);
+			put(g, ALU | IR_ADD | K, 1);
+			put(g, ALU | IR_LSH | K, 3);
+			put(g, ALU | IR_ADD | X, 0);
+			put(g, JMP | JA, 3);
+		}
+		put(g, LD | B | IND, nl + 1);
+		put(g, ALU | IR_ADD | K, 2);
+		put(g, ALU | IR_LSH | K, 2);
+		put(g, ST, m);
+		put(g, LD | B | IND, nl);
+		put(g, LDX | W | MEM, m);
+	}
+	g->x = NULL;
+}
 
 static bool commutes(uint8_t op)
 {
@@ -157,6 +217,7 @@ static void gen_a(struct gen *g, const struct ir_val *v)
 		put(g, ALU | NEG, 0);
 		break;
 	case IR_BIN: gen_bin(g, v); break;
+	case IR_CHAIN: gen_chain(g, v); break;
 	}
 	g->a = v;
 }
@@ -354,7 +415,7 @@ static bool reads_x_in(const struct bstate *st, const struct ir_block *b, unsign
 static bool insn_rebased(const struct moat_cbpf_insn *x, const struct moat_cbpf_insn *y,
 			 uint32_t d)
 {
-	if (touches_x(x))
+	if (touches_x(x) || x->jt != y->jt || x->jf != y->jf)
 		return false;
 	if (x->code == y->code && x->k == y->k)
 		return true;
