@@ -102,7 +102,7 @@ struct ir_val *ir_neg(struct ir *ir, struct ir_val *a);
  * IR_CHAIN_DEPTH4 after an IPv4 one (8 each); a longer chain stops on the
  * protocol it reached.  Uses X and one scratch word.
  */
-#define IR_CHAIN_DEPTH6 128
+#define IR_CHAIN_DEPTH6 100
 #define IR_CHAIN_DEPTH4 32
 struct ir_val *ir_chain(struct ir *ir, unsigned family, uint32_t nl, uint32_t want);
 /* Evaluates an IR_CONST-only expression: true and *k when v is constant. */
