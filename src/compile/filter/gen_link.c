@@ -35,7 +35,7 @@ void *fc_fail(struct fc *fc, int errnum, const char *fmt, ...)
 	return NULL;
 }
 
-static const char *dlt_name(int dlt)
+const char *flt_dlt_name(int dlt)
 {
 	switch (dlt) {
 	case MOAT_DLT_NULL: return "DLT_NULL";
@@ -213,7 +213,7 @@ struct ir_pred *gen_pppoe(struct fc *fc, bool session, uint32_t id, bool has_id)
 		      fc->linktype == MOAT_DLT_LINUX_SLL2;
 	if (!framed || fc->ppp || fc->label_depth)
 		return fc_fail(fc, EINVAL, "'%s' not supported on %s", session ? "pppoes" : "pppoed",
-			       fc->ppp ? "DLT_PPP" : dlt_name(fc->linktype));
+			       fc->ppp ? "DLT_PPP" : flt_dlt_name(fc->linktype));
 	if (!session)
 		return gen_linktype(fc, 0x8863);
 	if (has_id && id > 65535)
@@ -297,7 +297,7 @@ struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
 	else if (fc->linktype == MOAT_DLT_EN10MB || fc->ppp) /* Ethernet, or PPP inside PPPoE */
 		r = gen_linktype(fc, ETHERTYPE_MPLS);
 	else
-		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", dlt_name(fc->linktype));
+		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", flt_dlt_name(fc->linktype));
 	if (has_label && label > 1048575)
 		return fc_fail(fc, EINVAL, "MPLS label %u greater than maximum 1048575", label);
 	if (has_label)
@@ -356,7 +356,7 @@ struct ir_pred *gen_llc(struct fc *fc, const char *kind)
 	};
 	struct ir *ir = fc->ir;
 	if (!is_ether(fc) || fc->label_depth)
-		return fc_fail(fc, EINVAL, "'llc' not supported on %s", dlt_name(fc->linktype));
+		return fc_fail(fc, EINVAL, "'llc' not supported on %s", flt_dlt_name(fc->linktype));
 	uint32_t llc = fc->off_linkpl;
 	struct ir_pred *r = ir_and(ir, is_llc(fc), ir_not(ir, cmp(fc, llc, 2, 0xffff)));
 	if (!kind)
