@@ -391,6 +391,8 @@ static void test_errors(void)
 	   !strcmp(e.msg, "bad protocol applied for 'protochain'"), "tcp protochain refused");
 	ok(!moat_filter_compile("protochain 256", &o, &e) &&
 	   !strcmp(e.msg, "protocol number 256 greater than maximum 255"), "protochain 256 refused");
+	ok(!moat_filter_compile("ip6 protochain 6 or ip6 protochain 17", &o, &e) &&
+	   e.errnum == ENOTSUP && e.col > 20, "a second protochain is refused (not implemented)");
 	o.linktype = MOAT_DLT_IPV6;
 	f = moat_filter_compile("ip protochain 6", &o, &e);
 	ok(f != NULL, "protochain never 'rejects all packets' (libpcap does not optimize it)");

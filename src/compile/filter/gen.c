@@ -96,6 +96,9 @@ static struct ir_pred *gen_protochain(struct fc *fc, uint32_t v, enum q_proto pr
 		return fc_fail(fc, EINVAL, "bad protocol applied for 'protochain'");
 	if (v > 255)
 		return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
+	/* two unrolled walks are too many paths for the eBPF verifier */
+	if (fc->protochain)
+		return fc_fail(fc, ENOTSUP, "moat compiles one 'protochain' per expression");
 	fc->protochain = true;
 	struct ir_pred *v4 = ir_and(ir, gen_linktype(fc, ETHERTYPE_IP),
 				    ir_atom_k(ir, ir_chain(ir, 4, nl, v), IR_JEQ, v));

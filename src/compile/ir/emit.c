@@ -474,7 +474,7 @@ static bool is_reject(const struct ir_block *b)
 }
 
 /* Whether c's leading X load can move into every live predecessor; counts them. */
-static bool hoistable(struct ir_block **topo, size_t n, const struct bstate *st,
+static bool hoistable(struct ir_block **topo, const struct bstate *st,
 		      const struct ir_block *c, size_t *npred)
 {
 	const struct moat_cbpf_insn *p = &st[c->order].code.v.v[0];
@@ -539,7 +539,7 @@ static int rebase_tails(struct ir_block **topo, size_t n, struct bstate *st)
 			if (i == j || !b->a || sb->dead || sb->alias || sb->merged ||
 			    !rebase_offset(sb, sc, &d) || !top_rebased(st, b, c, d) ||
 			    !preds_before(topo, n, st, b, c) ||
-			    !hoistable(topo, n, st, c, &npred) || npred >= sb->code.v.n)
+			    !hoistable(topo, st, c, &npred) || npred >= sb->code.v.n)
 				continue;
 			if (hoist(topo, st, c) < 0)
 				return -ENOMEM;
