@@ -38,7 +38,8 @@ struct moat_filter_opts {
 			    * 0 means 262144 as in libpcap */
 	uint32_t netmask;  /* host-order IPv4 netmask for `ip broadcast`, as
 			    * pcap_compile() takes it; MOAT_FILTER_NETMASK_UNKNOWN
-			    * makes `ip broadcast` an error, as in libpcap */
+			    * or 0 (unset) makes `ip broadcast` an error, as in
+			    * libpcap with PCAP_NETMASK_UNKNOWN */
 	bool optimize;     /* run the IR optimizer (libpcap's -O is off) */
 };
 

@@ -15,6 +15,7 @@
 
 #include <moat/moat.h>
 #include <moat/filter.h>
+#include "compile/ir/ir.h" /* IR_CHAIN_DEPTH6 */
 #include "tap.h"
 
 struct frame {
@@ -188,6 +189,15 @@ static const char *const ether_exprs[] = {
 	"decnet", "decnet src 1.1", "decnet dst 2.5", "decnet host 2.5 and not decnet src 3.3",
 	"pppoed", "pppoes", "pppoes 0x3b", "pppoes 0x3c", "pppoes and udp port 53",
 	"pppoes 0x3b and host 10.0.0.2", "mpls 16 and ip and udp", "mpls and ip6",
+	/* Linux ancillary loads (packet type, interface index): past every
+	 * captured packet, so both reject offline */
+	"inbound", "outbound", "not inbound", "ifindex 3", "tcp or ifindex 3",
+	/* port tests shared by IPv4 and IPv6 through X (rebased tails) */
+	"tcp dst port 80 or udp src port 53", "portrange 1-1023 and not port 22",
+	"port 80 and ip6", "(port 80 or port 443) and tcp[13] & 2 != 0",
+	/* the header walk, unrolled: through the IPv6 fragment header */
+	"ip6 protochain 17", "ip6 protochain 6", "ip6 protochain 44", "ip protochain 17",
+	"protochain \\udp", "not protochain 6", "protochain 6 and port 80",
 };
 
 /* Runs one expression through libpcap and moat on every frame variant. */
@@ -285,6 +295,7 @@ static const char *const other_exprs[] = {
 	"tcp[13] = 0x12", "ip[9] = 17", "icmp6", "ip6 proto 17", "less 50", "greater 60",
 	"portrange 1-100", "ip multicast", "not ip6",
 	"link[0] = 0", "ether host 00:11:22:33:44:55", "vlan", "mpls",
+	"pppoed", "pppoes", "pppoes 0x3b and ip", "pppoes and mpls 16", "ifindex 7",
 };
 
 static void test_other_links(struct moat_vm *vm)
@@ -324,7 +335,6 @@ static const struct errcase errs[] = {
 	{ "ip[0] / 0 = 1", 7, "division by zero" },
 	{ "ip broadcast", 1, "netmask not known, so 'ip broadcast' not supported" },
 	{ "ether host nosuchhost.invalid", 12, "unknown ether host 'nosuchhost.invalid'" },
-	{ "inbound", 1, "inbound/outbound not supported on this link type" },
 	{ "ip6 and tcp port nosuchservice", 18, "unknown port 'nosuchservice'" },
 	{ "ip and (tcp", 12, "syntax error" },
 	{ "ip $ tcp", 4, "syntax error: unexpected character '$'" },
@@ -351,18 +361,79 @@ static void test_errors(void)
 	}
 	o.linktype = MOAT_DLT_RAW;
 	struct moat_filter *f = moat_filter_compile("ifindex 3", &o, &e);
-	ok(!f && strstr(e.msg, "ifindex not supported"), "ifindex needs SLL2 (libpcap would use a kernel extension)");
+	size_t n = 0;
+	const struct moat_cbpf_insn *in = f ? moat_filter_cbpf(f, &n) : NULL;
+	ok(in && n == 4 && in[0].code == 0x20 && in[0].k == 0xfffff008,
+	   "ifindex off SLL2 loads the kernel's SKF_AD_IFINDEX, as libpcap does");
+	moat_filter_free(f);
+	f = moat_filter_compile("outbound", &o, &e);
+	in = f ? moat_filter_cbpf(f, &n) : NULL;
+	ok(in && n == 4 && in[0].code == 0x28 && in[0].k == 0xfffff004,
+	   "outbound off cooked captures loads SKF_AD_PKTTYPE");
+	moat_filter_free(f);
+	o.linktype = MOAT_DLT_EN10MB;
+	o.netmask = 0;
+	f = moat_filter_compile("ip broadcast", &o, &e);
+	ok(!f && e.errnum == EINVAL && strstr(e.msg, "netmask not known"),
+	   "netmask 0 (unset) is unknown: 'ip broadcast' refused");
+	o.linktype = MOAT_DLT_RAW;
+	o.netmask = MOAT_FILTER_NETMASK_UNKNOWN;
 	f = moat_filter_compile("arp", &o, &e);
 	ok(!f && strstr(e.msg, "rejects all packets"), "'arp' on raw IP rejects all packets");
 	o.optimize = false;
 	f = moat_filter_compile("arp", &o, &e);
-	size_t n = 0;
 	ok(f && moat_filter_cbpf(f, &n) && n == 1, "unoptimized 'arp' on raw IP is one ret #0");
 	moat_filter_free(f);
 	o.linktype = 4242;
 	ok(!moat_filter_compile("ip", &o, &e) && e.errnum == ENOTSUP, "unknown link type refused");
-	ok(!moat_filter_compile("protochain 6", NULL, &e) && e.errnum == ENOTSUP,
-	   "protochain reported as not supported");
+	o.linktype = MOAT_DLT_EN10MB;
+	ok(!moat_filter_compile("tcp protochain 6", &o, &e) &&
+	   !strcmp(e.msg, "bad protocol applied for 'protochain'"), "tcp protochain refused");
+	ok(!moat_filter_compile("protochain 256", &o, &e) &&
+	   !strcmp(e.msg, "protocol number 256 greater than maximum 255"), "protochain 256 refused");
+	ok(!moat_filter_compile("ip6 protochain 6 or ip6 protochain 17", &o, &e) &&
+	   e.errnum == ENOTSUP && e.col > 20, "a second protochain is refused (not implemented)");
+	o.linktype = MOAT_DLT_IPV6;
+	f = moat_filter_compile("ip protochain 6", &o, &e);
+	ok(f != NULL, "protochain never 'rejects all packets' (libpcap does not optimize it)");
+	moat_filter_free(f);
+}
+
+/*
+ * The protochain walk's documented depth: IR_CHAIN_DEPTH6 (100) extension
+ * headers after IPv6 are followed, as libpcap's loop does; a 101st stops
+ * the walk there, where libpcap goes on.
+ */
+static void test_protochain_depth(void)
+{
+	static uint8_t pkt[40 + 8 * (IR_CHAIN_DEPTH6 + 2) + 8];
+	struct moat_error e;
+	MOAT_OPTS(moat_filter_opts, o, .linktype = MOAT_DLT_RAW, .optimize = true);
+	struct moat_filter *f = moat_filter_compile("ip6 protochain 17", &o, &e);
+	pcap_t *dead = pcap_open_dead(MOAT_DLT_RAW, 262144);
+	struct bpf_program bp;
+	int lr = pcap_compile(dead, &bp, "ip6 protochain 17", 1, PCAP_NETMASK_UNKNOWN);
+	ok(f && lr == 0, "ip6 protochain 17 compiles for raw IPv6");
+	size_t n = 0;
+	ok(f && moat_filter_cbpf(f, &n) && n < MOAT_CBPF_MAXINSNS, "unrolled walk: %zu instructions", n);
+	for (unsigned hdrs = 99; f && lr == 0 && hdrs <= IR_CHAIN_DEPTH6 + 1; hdrs++) {
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x60;
+		pkt[6] = 60; /* destination options, then more of them */
+		for (unsigned i = 0; i < hdrs; i++)
+			pkt[40 + 8 * i] = i + 1 < hdrs ? 60 : 17;
+		uint32_t len = 40 + 8 * hdrs + 8;
+		unsigned lib = bpf_filter(bp.bf_insns, pkt, len, len);
+		uint32_t got = moat_filter_run(f, pkt, len, len);
+		if (hdrs <= IR_CHAIN_DEPTH6)
+			ok(got == lib && got != 0, "%u extension headers: moat and libpcap match", hdrs);
+		else
+			ok(got == 0 && lib != 0, "%u extension headers: past moat's depth, libpcap still walks", hdrs);
+	}
+	moat_filter_free(f);
+	if (lr == 0)
+		pcap_freecode(&bp);
+	pcap_close(dead);
 }
 
 static void test_api(void)
@@ -401,6 +472,7 @@ int main(void)
 	test_ethernet(vm);
 	test_other_links(vm);
 	test_errors();
+	test_protochain_depth();
 	test_api();
 	moat_vm_free(vm);
 	return tap_done();

@@ -143,11 +143,75 @@ static void test_emitter(void)
 	ir_free(ir);
 }
 
+/* Rebased tails, word combining and the unrolled protochain walk. */
+static void test_size(void)
+{
+	struct ir *ir = ir_new();
+	struct ir_block *yes = ir_leaf(ir, 1), *no = ir_leaf(ir, 0);
+	/* port 80 over IPv4 ([x+14], x = 4*(P[14]&0xf)) or IPv6 ([54]) */
+	struct ir_val *x = ir_msh(ir, 14);
+	struct ir_pred *v4 = ir_and(ir, ir_atom_k(ir, ir_load(ir, 1, 23, NULL), IR_JEQ, 6),
+		ir_or(ir, ir_atom_k(ir, ir_load(ir, 2, 14, x), IR_JEQ, 80),
+		      ir_atom_k(ir, ir_load(ir, 2, 16, x), IR_JEQ, 80)));
+	struct ir_pred *v6 = ir_and(ir, ir_atom_k(ir, ir_load(ir, 1, 20, NULL), IR_JEQ, 6),
+		ir_or(ir, ir_atom_k(ir, ir_load(ir, 2, 54, NULL), IR_JEQ, 80),
+		      ir_atom_k(ir, ir_load(ir, 2, 56, NULL), IR_JEQ, 80)));
+	struct ir_val *et = ir_load(ir, 2, 12, NULL);
+	struct ir_pred *p = ir_or(ir, ir_and(ir, ir_atom_k(ir, et, IR_JEQ, 0x800), v4),
+				  ir_and(ir, ir_atom_k(ir, et, IR_JEQ, 0x86dd), v6));
+	size_t n = 0;
+	struct moat_cbpf_insn *o = emit(ir, ir_lower(ir, p, yes, no), &n, true);
+	int ldh = 0, ldx40 = 0;
+	for (size_t i = 0; o && i < n; i++) {
+		ldh += o[i].code == 0x48 || o[i].code == 0x28;
+		ldx40 += o[i].code == 0x01 && o[i].k == 40;
+	}
+	ok(o && ldx40 == 1 && ldh == 3, "IPv6 ports rebased onto the IPv4 tail: ldx #40, %d halfword loads, %zu insns",
+	   ldh, n);
+	free(o);
+
+	/* ldh [14] == 0xfefe and ldb [17] == 0x83: one masked word */
+	p = ir_and(ir, ir_atom_k(ir, ir_load(ir, 2, 14, NULL), IR_JEQ, 0xfefe),
+		   ir_atom_k(ir, ir_load(ir, 1, 17, NULL), IR_JEQ, 0x83));
+	o = emit(ir, ir_lower(ir, p, yes, no), &n, true);
+	ok(o && n == 5 && o[0].code == 0x20 && o[0].k == 14 && o[1].k == 0xffff00ff &&
+	   o[2].k == 0xfefe0083, "two adjacent tests become ld [14] & 0xffff00ff == 0xfefe0083");
+	free(o);
+	/* the word ends on the farther byte: bytes 14, 15 are ldh [14] */
+	p = ir_and(ir, ir_atom_k(ir, ir_load(ir, 1, 14, NULL), IR_JEQ, 1),
+		   ir_atom_k(ir, ir_load(ir, 1, 15, NULL), IR_JEQ, 2));
+	o = emit(ir, ir_lower(ir, p, yes, no), &n, true);
+	ok(o && n == 4 && o[0].code == 0x28 && o[0].k == 14 && o[1].k == 0x0102,
+	   "bytes 14 and 15 become ldh [14] == 0x0102");
+	free(o);
+	/* bytes 0 and 5 are too far apart for one word */
+	p = ir_and(ir, ir_atom_k(ir, ir_load(ir, 1, 0, NULL), IR_JEQ, 1),
+		   ir_atom_k(ir, ir_load(ir, 1, 5, NULL), IR_JEQ, 2));
+	o = emit(ir, ir_lower(ir, p, yes, no), &n, true);
+	ok(o && n == 6, "bytes 0 and 5 stay two tests");
+	free(o);
+	/* nor when the first test's false arm accepts: a short packet would differ */
+	p = ir_or(ir, ir_not(ir, ir_atom_k(ir, ir_load(ir, 2, 14, NULL), IR_JEQ, 0xfefe)),
+		  ir_atom_k(ir, ir_load(ir, 1, 17, NULL), IR_JEQ, 0x83));
+	o = emit(ir, ir_lower(ir, p, yes, no), &n, true);
+	ok(o && n == 6, "a test whose false arm accepts is not combined");
+	free(o);
+
+	/* the protochain walk: forward jumps only, one value per family */
+	struct ir_val *c6 = ir_chain(ir, 6, 14, 17);
+	ok(c6 == ir_chain(ir, 6, 14, 17) && c6 != ir_chain(ir, 4, 14, 17), "chain values are hash-consed");
+	o = emit(ir, ir_lower(ir, ir_atom_k(ir, c6, IR_JEQ, 17), yes, no), &n, true);
+	ok(o && n == 2 + 17 * IR_CHAIN_DEPTH6 + 3, "IPv6 walk: %zu instructions, 17 per header", n);
+	free(o);
+	ir_free(ir);
+}
+
 int main(void)
 {
 	test_values();
 	test_tests();
 	test_threading();
 	test_emitter();
+	test_size();
 	return tap_done();
 }

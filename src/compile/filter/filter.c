@@ -35,7 +35,7 @@ static struct moat_filter *finish(struct ir *ir, struct ir_block *root, const st
 		moat_error_set(err, ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (optimize && !root->a && root->ret == 0) {
+	if (optimize && !fc->protochain && !root->a && root->ret == 0) {
 		moat_error_set(err, EINVAL, "expression rejects all packets");
 		goto fail;
 	}
@@ -70,6 +70,8 @@ struct moat_filter *moat_filter_compile(const char *expr, const struct moat_filt
 	bool optimize = MOAT_OPTS_HAS(opts, moat_filter_opts, optimize) ? opts->optimize : true;
 	if (!fc.snaplen)
 		fc.snaplen = 262144;
+	if (!fc.netmask) /* what MOAT_OPTS leaves unset: unknown, as the CLI passes it */
+		fc.netmask = MOAT_FILTER_NETMASK_UNKNOWN;
 	fc.ir = ir_new();
 	if (!fc.ir) {
 		moat_error_set(&local, ENOMEM, "out of memory");

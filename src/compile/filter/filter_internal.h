@@ -70,6 +70,7 @@ struct fc {
 	unsigned label_depth;  /* MPLS labels matched so far */
 	bool vlan_seen;
 	bool ppp;              /* inside PPPoE session data: PPP protocol numbers */
+	bool protochain;       /* libpcap's optimizer is off: no "rejects all packets" */
 	int col;               /* column of the primitive being generated */
 	int failed;            /* first error's -errno, 0 while all is well */
 };
@@ -85,6 +86,8 @@ struct ir_pred *flt_parse(struct fc *fc, const struct tok *toks, size_t n);
 
 /* gen_link.c: link-layer knowledge. */
 int flt_link_init(struct fc *fc);
+/* libpcap's DLT_ name of a link type moat compiles for ("this link type" else). */
+const char *flt_dlt_name(int dlt);
 struct ir_pred *gen_linktype(struct fc *fc, uint32_t ethertype);
 struct ir_pred *gen_link_broadcast(struct fc *fc);
 struct ir_pred *gen_link_multicast(struct fc *fc);

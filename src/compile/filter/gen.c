@@ -87,6 +87,26 @@ static struct ir_pred *gen_proto(struct fc *fc, uint32_t v, enum q_proto proto)
 	}
 }
 
+/* `[ip|ip6] protochain v`: the protocol libpcap's header walk stops on is v. */
+static struct ir_pred *gen_protochain(struct fc *fc, uint32_t v, enum q_proto proto)
+{
+	struct ir *ir = fc->ir;
+	uint32_t nl = fc->off_linkpl + fc->off_nl;
+	if (proto != QP_DEFAULT && proto != QP_IP && proto != QP_IPV6)
+		return fc_fail(fc, EINVAL, "bad protocol applied for 'protochain'");
+	if (v > 255)
+		return fc_fail(fc, EINVAL, "protocol number %u greater than maximum 255", v);
+	/* two unrolled walks are too many paths for the eBPF verifier */
+	if (fc->protochain)
+		return fc_fail(fc, ENOTSUP, "moat compiles one 'protochain' per expression");
+	fc->protochain = true;
+	struct ir_pred *v4 = ir_and(ir, gen_linktype(fc, ETHERTYPE_IP),
+				    ir_atom_k(ir, ir_chain(ir, 4, nl, v), IR_JEQ, v));
+	struct ir_pred *v6 = ir_and(ir, gen_linktype(fc, ETHERTYPE_IPV6),
+				    ir_atom_k(ir, ir_chain(ir, 6, nl, v), IR_JEQ, v));
+	return proto == QP_IP ? v4 : proto == QP_IPV6 ? v6 : ir_or(ir, v4, v6);
+}
+
 struct ir_pred *gen_proto_abbrev(struct fc *fc, enum q_proto p)
 {
 	switch ((int)p) {
@@ -454,7 +474,9 @@ struct ir_pred *gen_ncode(struct fc *fc, const struct tok *t, struct qual q)
 			return fc_fail(fc, EINVAL, "syntax error");
 		return gen_proto(fc, v, q.proto);
 	case QT_PROTOCHAIN:
-		return fc_fail(fc, ENOTSUP, "protochain is not supported by moat");
+		if (t->kind != T_NUM)
+			return fc_fail(fc, EINVAL, "syntax error");
+		return gen_protochain(fc, v, q.proto);
 	}
 	return NULL;
 }
@@ -533,6 +555,49 @@ static struct ir_pred *host_by_name(struct fc *fc, const char *name, struct qual
 	return fc->failed ? NULL : r ? r : fc_fail(fc, EINVAL, "unknown host '%s'", name);
 }
 
+/*
+ * `[ip|arp|rarp] gateway NAME`, as libpcap master: frames to or from NAME's
+ * Ethernet address (ethers(5)) that are not to or from any of its IPv4
+ * addresses (hosts(5), DNS), i.e. packets NAME forwards.  Debian's 1.10.3
+ * refuses gateway when built with IPv6; moat sides with master.
+ */
+static struct ir_pred *gen_gateway(struct fc *fc, const char *name, struct qual q)
+{
+	if (q.proto != QP_DEFAULT && q.proto != QP_IP && q.proto != QP_ARP && q.proto != QP_RARP)
+		return fc_fail(fc, EINVAL, "'%s' is not a valid qualifier for 'gateway'",
+			       flt_proto_name(q.proto));
+	if (fc->label_depth > 0)
+		return fc_fail(fc, EINVAL, "'gateway' cannot be used within MPLS");
+	if (fc->linktype != MOAT_DLT_EN10MB)
+		return fc_fail(fc, EINVAL, "'gateway' not supported on %s", flt_dlt_name(fc->linktype));
+	struct ether_addr ea;
+	if (ether_hostton(name, &ea) != 0)
+		return fc_fail(fc, EINVAL, "unknown Ethernet-like host '%s'", name);
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL;
+#ifdef MOAT_FUZZING
+	return fc_fail(fc, EINVAL, "unknown host '%s'", name);
+#endif
+	if (getaddrinfo(name, NULL, &hints, &res) != 0 || !res)
+		return fc_fail(fc, EINVAL, "unknown host '%s'", name);
+	struct ir_pred *hosts = NULL;
+	q.dir = QD_OR;
+	q.type = QT_HOST;
+	for (struct addrinfo *ai = res; ai && !fc->failed; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET)
+			continue;
+		const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+		struct ir_pred *h = gen_host(fc, ntohl(sin->sin_addr.s_addr), 0xffffffffu, q);
+		hosts = hosts ? ir_or(fc->ir, hosts, h) : h;
+	}
+	freeaddrinfo(res);
+	struct ir_pred *mac = gen_ehost(fc, ea.ether_addr_octet, QD_OR);
+	if (fc->failed)
+		return NULL;
+	if (!hosts)
+		return fc_fail(fc, EINVAL, "unknown host '%s'", name);
+	return ir_and(fc->ir, mac, ir_not(fc->ir, hosts));
+}
+
 struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 {
 	const char *name = t->text;
@@ -562,7 +627,7 @@ struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 			return NULL;
 		return gen_port(fc, (uint32_t)port, (uint32_t)port, (uint32_t)proto, q.dir);
 	case QT_PORTRANGE: return portrange(fc, name, q);
-	case QT_GATEWAY: return fc_fail(fc, ENOTSUP, "'gateway' is not supported by moat");
+	case QT_GATEWAY: return gen_gateway(fc, name, q);
 	case QT_PROTO:
 		if (q.proto == QP_ISO) {
 			v = !strcmp(name, "clnp") ? 0x81 : !strcmp(name, "esis") ? 0x82
@@ -575,7 +640,10 @@ struct ir_pred *gen_scode(struct fc *fc, const struct tok *t, struct qual q)
 			return fc_fail(fc, EINVAL, "unknown %s proto '%s'",
 				       q.proto == QP_LINK ? "ether" : "ip", name);
 		return gen_proto(fc, v, q.proto);
-	case QT_PROTOCHAIN: return fc_fail(fc, ENOTSUP, "protochain is not supported by moat");
+	case QT_PROTOCHAIN:
+		if (!flt_ip_proto(name, &v))
+			return fc_fail(fc, EINVAL, "unknown ip proto '%s'", name);
+		return gen_protochain(fc, v, q.proto);
 	}
 	return NULL;
 }

@@ -35,7 +35,7 @@ void *fc_fail(struct fc *fc, int errnum, const char *fmt, ...)
 	return NULL;
 }
 
-static const char *dlt_name(int dlt)
+const char *flt_dlt_name(int dlt)
 {
 	switch (dlt) {
 	case MOAT_DLT_NULL: return "DLT_NULL";
@@ -209,9 +209,11 @@ static bool is_ether(const struct fc *fc)
 struct ir_pred *gen_pppoe(struct fc *fc, bool session, uint32_t id, bool has_id)
 {
 	struct ir *ir = fc->ir;
-	if (fc->linktype != MOAT_DLT_EN10MB || fc->ppp || fc->label_depth)
+	bool framed = fc->linktype == MOAT_DLT_EN10MB || fc->linktype == MOAT_DLT_LINUX_SLL ||
+		      fc->linktype == MOAT_DLT_LINUX_SLL2;
+	if (!framed || fc->ppp || fc->label_depth)
 		return fc_fail(fc, EINVAL, "'%s' not supported on %s", session ? "pppoes" : "pppoed",
-			       fc->ppp ? "DLT_PPP" : dlt_name(fc->linktype));
+			       fc->ppp ? "DLT_PPP" : flt_dlt_name(fc->linktype));
 	if (!session)
 		return gen_linktype(fc, 0x8863);
 	if (has_id && id > 65535)
@@ -292,10 +294,10 @@ struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
 	struct ir_pred *r;
 	if (fc->label_depth > 0) /* the previous label must not be the bottom of the stack */
 		r = mcmp(fc, fc->off_linkpl + fc->off_nl - 2, 1, 0, 0x01);
-	else if (fc->linktype == MOAT_DLT_EN10MB) /* Ethernet, or PPP inside PPPoE */
+	else if (fc->linktype == MOAT_DLT_EN10MB || fc->ppp) /* Ethernet, or PPP inside PPPoE */
 		r = gen_linktype(fc, ETHERTYPE_MPLS);
 	else
-		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", dlt_name(fc->linktype));
+		return fc_fail(fc, EINVAL, "'mpls' not supported on %s", flt_dlt_name(fc->linktype));
 	if (has_label && label > 1048575)
 		return fc_fail(fc, EINVAL, "MPLS label %u greater than maximum 1048575", label);
 	if (has_label)
@@ -305,23 +307,37 @@ struct ir_pred *gen_mpls(struct fc *fc, uint32_t label, bool has_label)
 	return r;
 }
 
+/*
+ * Linux socket filters read metadata through "ancillary" absolute loads at
+ * SKF_AD_OFF (-4096) plus a field number; libpcap uses them for direction
+ * and interface index on link types whose header carries neither, as
+ * pcap_compile() does on Linux for a live or dead handle.  The kernel
+ * answers them when the program is attached to a socket; run over a
+ * captured packet (pcap_offline_filter, moat's interpreter and eBPF
+ * translation) they lie past the packet, so the program rejects it.
+ */
+#define SKF_AD_OFF 0xfffff000u
+#define SKF_AD_PKTTYPE 4
+#define SKF_AD_IFINDEX 8
+#define PACKET_OUTGOING 4
+
 struct ir_pred *gen_inbound(struct fc *fc, bool outbound)
 {
 	struct ir_pred *out;
 	if (fc->linktype == MOAT_DLT_LINUX_SLL)
-		out = cmp(fc, 0, 2, 4); /* LINUX_SLL_OUTGOING */
+		out = cmp(fc, 0, 2, PACKET_OUTGOING);
 	else if (fc->linktype == MOAT_DLT_LINUX_SLL2)
-		out = cmp(fc, 10, 1, 4);
+		out = cmp(fc, 10, 1, PACKET_OUTGOING);
 	else
-		return fc_fail(fc, EINVAL, "inbound/outbound not supported on this link type");
+		out = cmp(fc, SKF_AD_OFF + SKF_AD_PKTTYPE, 2, PACKET_OUTGOING);
 	return outbound ? out : ir_not(fc->ir, out);
 }
 
 struct ir_pred *gen_ifindex(struct fc *fc, uint32_t idx)
 {
-	if (fc->linktype != MOAT_DLT_LINUX_SLL2)
-		return fc_fail(fc, EINVAL, "ifindex not supported on this link type");
-	return cmp(fc, 4, 4, idx);
+	if (fc->linktype == MOAT_DLT_LINUX_SLL2)
+		return cmp(fc, 4, 4, idx);
+	return cmp(fc, SKF_AD_OFF + SKF_AD_IFINDEX, 4, idx);
 }
 
 /*
@@ -340,7 +356,7 @@ struct ir_pred *gen_llc(struct fc *fc, const char *kind)
 	};
 	struct ir *ir = fc->ir;
 	if (!is_ether(fc) || fc->label_depth)
-		return fc_fail(fc, EINVAL, "'llc' not supported on %s", dlt_name(fc->linktype));
+		return fc_fail(fc, EINVAL, "'llc' not supported on %s", flt_dlt_name(fc->linktype));
 	uint32_t llc = fc->off_linkpl;
 	struct ir_pred *r = ir_and(ir, is_llc(fc), ir_not(ir, cmp(fc, llc, 2, 0xffff)));
 	if (!kind)

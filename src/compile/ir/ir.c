@@ -174,6 +174,11 @@ struct ir_val *ir_neg(struct ir *ir, struct ir_val *a)
 	return intern_val(ir, IR_NEG, 0, 0, 0, a, NULL);
 }
 
+struct ir_val *ir_chain(struct ir *ir, unsigned family, uint32_t nl, uint32_t want)
+{
+	return intern_val(ir, IR_CHAIN, family, 0, nl, ir_const(ir, want), NULL);
+}
+
 /* ------------------------------------------------------------ predicates */
 
 static struct ir_pred *pred(struct ir *ir, enum ir_pkind kind)

@@ -7,7 +7,8 @@
  *    equal expressions are the same pointer: constants, loads of 1/2/4
  *    big-endian bytes at a constant offset plus an optional index value,
  *    the packet length, the IPv4 header length idiom 4*(P[k]&0xf), and the
- *    ALU operators of classic BPF.  Constant operands are folded.
+ *    ALU operators of classic BPF, and the protocol a header chain walk
+ *    ends on (IR_CHAIN, see ir_chain).  Constant operands are folded.
  *
  *  - predicates (struct ir_pred): and/or/not trees over atoms `a REL b`
  *    (REL one of ==, >, >=, & != 0), as front ends build them;
@@ -29,7 +30,7 @@
 #include <moat/cbpf.h>
 #include <moat/error.h>
 
-enum ir_vkind { IR_CONST, IR_LOAD, IR_LEN, IR_MSH, IR_BIN, IR_NEG };
+enum ir_vkind { IR_CONST, IR_LOAD, IR_LEN, IR_MSH, IR_BIN, IR_NEG, IR_CHAIN };
 
 /* ALU operators use classic BPF's operation codes (BPF_ADD = 0x00 ...). */
 enum ir_op {
@@ -44,8 +45,10 @@ struct ir_val {
 	enum ir_vkind kind;
 	uint8_t size;          /* IR_LOAD: 1, 2 or 4 bytes */
 	uint8_t op;            /* IR_BIN: enum ir_op */
-	uint32_t k;            /* IR_CONST: value; IR_LOAD, IR_MSH: offset */
-	struct ir_val *a, *b;  /* IR_LOAD: index or NULL; IR_BIN: operands; IR_NEG: a */
+	uint32_t k;            /* IR_CONST: value; IR_LOAD, IR_MSH: offset;
+				* IR_CHAIN: network header offset */
+	struct ir_val *a, *b;  /* IR_LOAD: index or NULL; IR_BIN: operands; IR_NEG: a;
+				* IR_CHAIN: a = the constant protocol sought */
 	uint32_t id;           /* creation order, for hashing and stable output */
 	struct ir_val *hnext;
 };
@@ -88,6 +91,20 @@ struct ir_val *ir_msh(struct ir *ir, uint32_t off);
  * NULL (the caller reports it). */
 struct ir_val *ir_bin(struct ir *ir, enum ir_op op, struct ir_val *a, struct ir_val *b);
 struct ir_val *ir_neg(struct ir *ir, struct ir_val *a);
+/*
+ * The protocol number libpcap's `protochain` loop stops on, for an IPv4
+ * (family 4) or IPv6 (family 6) header at offset nl, looking for `want`:
+ * it starts from the header's protocol / next-header field and, while the
+ * current one is not `want`, steps over IPv6 extension headers (hop-by-hop,
+ * destination options, routing, fragment; IPv6 only) and AH, as libpcap's
+ * loop does.  The emitter unrolls the walk (forward jumps only) to
+ * IR_CHAIN_DEPTH6 headers after an IPv6 header (17 instructions each) and
+ * IR_CHAIN_DEPTH4 after an IPv4 one (8 each); a longer chain stops on the
+ * protocol it reached.  Uses X and one scratch word.
+ */
+#define IR_CHAIN_DEPTH6 100
+#define IR_CHAIN_DEPTH4 32
+struct ir_val *ir_chain(struct ir *ir, unsigned family, uint32_t nl, uint32_t want);
 /* Evaluates an IR_CONST-only expression: true and *k when v is constant. */
 bool ir_val_const(const struct ir_val *v, uint32_t *k);
 

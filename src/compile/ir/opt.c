@@ -301,6 +301,88 @@ static bool group_chains(struct ir_block **topo, size_t n)
 	return changed;
 }
 
+/*
+ * Word combining.  `ldh [14] == 0xfefe` whose true arm is `ldb [17] ==
+ * 0x83`, both rejecting otherwise, is one masked word test `ld [14] &
+ * 0xffff00ff == 0xfefe0083`: the word ends on the farther byte of the
+ * two, so a packet too short for it was rejected by the pair as well.
+ * Only for values no other block tests, whose load the emitter could
+ * otherwise share.
+ */
+struct piece {
+	struct ir_val *load;
+	uint32_t mask, val;
+};
+
+/* A test `load == k` or `(load & m) == k` on an absolute load. */
+static bool piece_of(const struct ir_block *b, struct piece *p)
+{
+	uint32_t k, m = 0xffffffffu;
+	struct ir_val *v = b->a;
+	if (!v || b->rel != IR_JEQ || !ir_val_const(b->b, &k))
+		return false;
+	if (v->kind == IR_BIN && v->op == IR_AND && ir_val_const(v->b, &m))
+		v = v->a;
+	if (v->kind != IR_LOAD || v->a)
+		return false;
+	uint32_t full = v->size == 4 ? 0xffffffffu : (1u << (8 * v->size)) - 1;
+	*p = (struct piece){ .load = v, .mask = m & full, .val = k };
+	return !(k & ~p->mask);
+}
+
+static bool is_reject(const struct ir_block *b)
+{
+	return !b->a && b->ret == 0;
+}
+
+static bool combine_pair(struct ir *ir, struct ir_block *b, const int *uses, uint32_t nv)
+{
+	struct ir_block *c = b->jt;
+	struct piece x, y;
+	if (!is_reject(b->jf) || !c->a || c->jf != b->jf || b->a->id > nv || c->a->id > nv ||
+	    uses[b->a->id] != 1 ||
+	    uses[c->a->id] != 1 || !piece_of(b, &x) || !piece_of(c, &y))
+		return false;
+	uint32_t ex = x.load->k + x.load->size, ey = y.load->k + y.load->size;
+	uint32_t end = ex > ey ? ex : ey, lo = x.load->k < y.load->k ? x.load->k : y.load->k;
+	if (end < 4 || end - 4 > lo || x.load == y.load)
+		return false;
+	uint32_t w = end - 4, mx = x.mask << 8 * (end - ex), my = y.mask << 8 * (end - ey);
+	uint32_t vx = x.val << 8 * (end - ex), vy = y.val << 8 * (end - ey);
+	if ((mx & my & (vx ^ vy)))
+		return false; /* contradictory: left to the other passes */
+	uint32_t m = mx | my;
+	struct ir_val *v = ir_load(ir, 4, w, NULL);
+	if (m != 0xffffffffu)
+		v = ir_bin(ir, IR_AND, v, ir_const(ir, m));
+	if (!v)
+		return false;
+	b->a = v;
+	b->b = ir_const(ir, vx | vy);
+	b->jt = c->jt;
+	return b->b != NULL;
+}
+
+static bool combine_words(struct ir *ir, struct ir_block **topo, size_t n)
+{
+	uint32_t nv = 0;
+	for (size_t i = 0; i < n; i++)
+		if (topo[i]->a && topo[i]->a->id > nv)
+			nv = topo[i]->a->id;
+	int *uses = calloc(nv + 1, sizeof(*uses));
+	if (!uses)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (topo[i]->a)
+			uses[topo[i]->a->id]++;
+	bool changed = false;
+	for (size_t i = 0; i < n; i++)
+		if (topo[i]->a && topo[i]->jt->a)
+			changed |= combine_pair(ir, topo[i], uses, nv);
+	free(uses);
+	return changed;
+}
+
 /* Rebuilds the DAG bottom-up through ir_test (folds and shares). */
 static struct ir_block *rebuild(struct ir *ir, struct ir_block **topo, size_t n)
 {
@@ -331,6 +413,8 @@ struct ir_block *ir_optimize(struct ir *ir, struct ir_block *root)
 		}
 		bool changed = thread_pass(topo, n, fs);
 		changed |= group_chains(topo, n);
+		if (!changed)
+			changed |= combine_words(ir, topo, n);
 		struct ir_block *nroot = rebuild(ir, topo, n);
 		free(fs);
 		free(topo);
