@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -110,21 +111,44 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 	return 0;
 }
 
+/*
+ * The tgid bitmap's kernel twin is made here rather than by the kernel
+ * loader: it is mmap-able, so moat sets bits with an atomic OR in its own
+ * memory while the fork probe sets others of the same word in the kernel.
+ */
+static int create_bits(struct moat_trace *t, struct moat_error *err)
+{
+	size_t len = PROBE_BITS_WORDS * sizeof(uint64_t);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "moat_bits", 4, 8, PROBE_BITS_WORDS, &o);
+	if (fd < 0)
+		return moat_error_set(err, errno, "creating the tracer's pid bitmap: %s",
+				      strerror(errno));
+	t->map_fds[TRACE_MAP_BITS] = fd;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return moat_error_set(err, errno, "mapping the tracer's pid bitmap: %s",
+				      strerror(errno));
+	t->bits = p;
+	return 0;
+}
+
 /* The kernel twins of the probe maps, owned by the session. */
 static int create_maps(struct moat_trace *t, struct moat_error *err)
 {
-	struct moat_map *all[TRACE_NMAPS] = { t->maps.pids, t->maps.start, t->maps.stats,
-					      t->maps.hist, t->maps.pending, t->maps.events };
+	struct moat_map *all[TRACE_NMAPS] = { t->maps.pids, t->maps.bits, t->maps.start,
+					      t->maps.stats, t->maps.hist, t->maps.pending,
+					      t->maps.events };
 	for (int i = 0; i < TRACE_NMAPS; i++) {
 		t->map_fds[i] = -1;
 		t->map_src[i] = all[i];
-		if (!all[i])
+		if (!all[i] || i == TRACE_MAP_BITS)
 			continue;
 		t->map_fds[i] = moat_kernel_map_create(all[i], err);
 		if (t->map_fds[i] < 0)
 			return t->map_fds[i];
 	}
-	return 0;
+	return create_bits(t, err);
 }
 
 /* Loads program `which` with the session's maps and attaches it. */
@@ -134,7 +158,7 @@ static int load_one(struct moat_trace *t, int which, struct moat_error *err)
 	if (!p)
 		return -err->errnum;
 	size_t n = moat_prog_map_count(p);
-	int fds[TRACE_NMAPS] = { -1, -1, -1, -1, -1, -1 };
+	int fds[TRACE_NMAPS] = { -1, -1, -1, -1, -1, -1, -1 };
 	for (size_t i = 0; i < n && i < TRACE_NMAPS; i++)
 		for (int k = 0; k < TRACE_NMAPS; k++)
 			if (t->map_src[k] == moat_prog_map(p, i))
@@ -230,6 +254,8 @@ void moat_trace_free(struct moat_trace *t)
 		if (t->links[i] >= 0)
 			close(t->links[i]);
 	moat_kringbuf_free(t->rb);
+	if (t->bits)
+		munmap(t->bits, PROBE_BITS_WORDS * sizeof(uint64_t));
 	for (int i = 0; i < P_COUNT; i++)
 		moat_kprog_free(t->progs[i]);
 	for (int i = 0; i < TRACE_NMAPS; i++)
@@ -252,7 +278,7 @@ int moat_trace_add_pid(struct moat_trace *t, pid_t pid, struct moat_error *err)
 		return moat_error_set(err, ESRCH, "no process with pid %d", (int)pid);
 	if (pid == getpid())
 		return moat_error_set(err, EINVAL, "moat cannot trace itself (pid %d)", (int)pid);
-	return trace_add_tree(t->map_fds[TRACE_MAP_PIDS], pid, err);
+	return trace_add_tree(t, pid, err);
 }
 
 int moat_trace_poll(struct moat_trace *t, int timeout_ms, struct moat_error *err)

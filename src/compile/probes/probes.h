@@ -11,10 +11,12 @@
  *   exit        forgets start[tid] (any task); a leaving traced thread-group leader leaves
  *               pids[] and, with exit events, reports its exit code
  *
- * Scope: a hash of tracked tgids (pid scope: the process tree, grown by the
- * fork probe) or one cgroup v2 id compared with bpf_get_current_cgroup_id()
- * (cgroup scope).  Every other task pays one helper call and one compare or
- * hash lookup per hook.
+ * Scope: pid scope keeps the tracked tgids in a hash (the truth, for
+ * "is anyone left?") and mirrors them in a bitmap, an array map the kernel
+ * reads without a helper call; cgroup scope compares one cgroup v2 id (or
+ * the task's ancestor at the traced cgroup's level, so descendant cgroups
+ * count).  Every other task pays bpf_get_current_pid_tgid() and one inlined
+ * bit test (pid scope) or one cgroup-id helper and a compare per hook.
  *
  * Two context layouts are supported, chosen by the hook kind that works on
  * the running kernel: raw tracepoints (tp_btf and raw_tp: u64 args[],
@@ -31,6 +33,7 @@
 #define PROBE_HIST_SLOTS 65     /* slot 0: 0 ns; slot k: [2^(k-1), 2^k) ns */
 #define PROBE_STR_LEN 256       /* bytes of path or socket address kept per event */
 #define PROBE_NO_HIST (-1)
+#define PROBE_BITS_WORDS 65536  /* u64 words of the tgid bitmap: tgids below 2^22 (PID_MAX_LIMIT) */
 
 /* Per-CPU statistics of one syscall number (the stats map's value). */
 struct probe_stat {
@@ -81,6 +84,7 @@ struct probe_cfg {
 	enum probe_layout layout;
 	bool by_cgroup;       /* scope = one cgroup v2 id, else the pids map */
 	uint64_t cgroup_id;
+	int cgroup_level;     /* its depth below the root (root = 0); > 0: descendants count */
 	int hist_nr;          /* syscall whose latency histogram is kept, or PROBE_NO_HIST */
 	uint32_t event_mask;  /* 1u << enum probe_event_kind of the kinds wanted */
 	/* offsets in the kernel's struct task_struct (from BTF) */
@@ -93,7 +97,9 @@ struct probe_cfg {
 /* The maps the programs share.  Every pointer may be freed with
  * probe_maps_release(); pending/events are NULL without events. */
 struct probe_maps {
-	struct moat_map *pids;    /* hash u32 tgid -> u32 1 */
+	struct moat_map *pids;    /* hash u32 tgid -> u32 1 (pid scope: the tracked set) */
+	struct moat_map *bits;    /* array [PROBE_BITS_WORDS] of u64: bit tgid%64 of word
+				   * tgid/64 set while pids[tgid] exists; the one-test scope check */
 	struct moat_map *start;   /* hash u32 tid -> {u64 ts; u32 nr; u32 pad} */
 	struct moat_map *stats;   /* per-CPU array [PROBE_MAX_SYSCALLS] of probe_stat */
 	struct moat_map *hist;    /* per-CPU array [PROBE_HIST_SLOTS] of u64 */

@@ -3,6 +3,7 @@
  * latency histogram, and the event records of exec/open/connect/signal
  * syscalls (see probes.h for the whole picture).
  */
+#include <asm/unistd.h>
 #include <errno.h>
 
 #include "compile/probes/emit.h"
@@ -117,12 +118,30 @@ static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *
 	emit_call(b, MOAT_FN_ringbuf_output);
 }
 
+/* exit and exit_group never return: strace -c counts them at entry, with
+ * no time, and so does moat (r8 = the syscall number). */
+static void emit_count_no_return(struct moat_builder *b, const struct probe_maps *m,
+				 moat_label out)
+{
+	moat_label counted = new_label(b), other = new_label(b);
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_exit_group, counted);
+	moat_builder_jmp_imm(b, MOAT_JNE, R(8), __NR_exit, other);
+	moat_builder_bind(b, counted);
+	EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(8), STK_KEY));
+	probe_emit_lookup(b, m->stats, STK_KEY, out);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(1), R(0), 0));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(1), 1));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(0), R(1), 0));
+	moat_builder_ja(b, out);
+	moat_builder_bind(b, other);
+}
+
 /*
- * The hot path.  start[tid] exists only for traced threads (created here,
- * deleted by the exit probe), so in pid scope a hit is the scope check:
- * a traced thread pays one hash lookup and no map update per syscall, and
- * only its first syscall consults pids[] and inserts its entry.  In cgroup
- * scope the cgroup check comes first (a task may leave the cgroup).
+ * The hot path.  The scope check comes first and costs an untraced task one
+ * helper call and an inlined bit test (pid scope) or one cgroup-id helper.
+ * A traced thread's start[tid] entry is created on its first syscall and
+ * rewritten in place after that (deleted by the exit probe), so the traced
+ * path is one hash lookup, one clock read and no map update.
  */
 struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct probe_maps *m,
 				  struct moat_error *err)
@@ -131,12 +150,11 @@ struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct prob
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b), insert = new_label(b), started = new_label(b);
-	probe_emit_context(b);
-	if (cfg->by_cgroup)
-		probe_emit_scope(b, cfg, m, out);
+	probe_emit_prologue(b, cfg, m, out);
 	/* the syscall number is at offset 8 in both layouts (args[1] / id) */
 	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(8), R(6), 8));
 	moat_builder_jmp_imm(b, MOAT_JGT, R(8), PROBE_MAX_SYSCALLS - 1, out);
+	emit_count_no_return(b, m, out);
 	probe_emit_lookup(b, m->start, STK_TID, insert);
 	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
 	emit_call(b, MOAT_FN_ktime_get_ns);
@@ -144,8 +162,6 @@ struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct prob
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(8), 8));
 	moat_builder_ja(b, started);
 	moat_builder_bind(b, insert);
-	if (!cfg->by_cgroup)
-		probe_emit_scope(b, cfg, m, out);
 	emit_call(b, MOAT_FN_ktime_get_ns);
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(0), STK_START));
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(8), STK_START + 8));
@@ -219,8 +235,8 @@ struct moat_prog *probe_sys_exit(const struct probe_cfg *cfg, const struct probe
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b);
-	/* start[tid] exists only for traced threads: it is the scope check */
-	probe_emit_context(b);
+	/* the cheap scope test first; then start[tid] (absent: no enter seen) */
+	probe_emit_prologue(b, cfg, m, out);
 	probe_emit_lookup(b, m->start, STK_TID, out);
 	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(8), R(9), 8));

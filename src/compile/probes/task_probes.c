@@ -7,7 +7,7 @@
 
 #include "compile/probes/emit.h"
 
-enum { STK_ONE = -12, STK_REC = -360 };
+enum { STK_ONE = -12, STK_CHILD = -24, STK_REC = -360 };
 
 /*
  * The fork hook runs in the parent, so the scope check asks about the
@@ -35,6 +35,13 @@ struct moat_prog *probe_fork(const struct probe_cfg *cfg, const struct probe_map
 	}
 	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_ONE, 1));
 	probe_emit_update(b, m->pids, STK_KEY, STK_ONE);
+	/* and its bit, atomically: other CPUs may set bits of the same word */
+	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(10), STK_KEY));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_LSH, R(1), 32));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(1), STK_CHILD));
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(9), R(10), STK_CHILD));
+	probe_emit_tgid_bit(b, m, R(9), out);
+	EMIT(b, MOAT_INSN(MOAT_STX | MOAT_ATOMIC | MOAT_DW, R(0), R(2), 0, MOAT_OR));
 	return probe_finish(b, out, "moat_fork", err);
 }
 
@@ -99,6 +106,12 @@ struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_map
 	if (!cfg->by_cgroup) {
 		EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(1), STK_KEY));
 		emit_delete(b, m->pids, STK_KEY);
+		/* the bit goes too, atomically (r7 still holds pid_tgid) */
+		moat_label kept = moat_builder_label(b);
+		probe_emit_tgid_bit(b, m, R(7), kept);
+		EMIT(b, MOAT_ALU64_IMM(MOAT_XOR, R(2), -1));
+		EMIT(b, MOAT_INSN(MOAT_STX | MOAT_ATOMIC | MOAT_DW, R(0), R(2), 0, MOAT_AND));
+		moat_builder_bind(b, kept);
 	}
 	if (m->events && (cfg->event_mask & (1u << PROBE_EV_EXIT)))
 		emit_exit_event(b, cfg, m);
