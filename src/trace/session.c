@@ -6,6 +6,7 @@
  * links, programs and maps are fds of this process.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,17 +69,31 @@ static int pick_hook(const struct moat_trace_opts *o, enum moat_hook_kind *kind,
 			      why[0], why[1], why[2]);
 }
 
-/* Cgroup scope: the id of a cgroup v2 directory is its inode number. */
-static int cgroup_id(const char *path, uint64_t *id, struct moat_error *err)
+/*
+ * Cgroup scope: the id of a cgroup v2 directory is its inode number, and its
+ * level is the number of directories between it and the hierarchy's root
+ * (the top of the cgroup2 mount), found by walking up while still on it.
+ */
+static int cgroup_id(const char *path, uint64_t *id, int *level, struct moat_error *err)
 {
 	struct statfs sf;
 	struct stat st;
-	if (statfs(path, &sf) < 0 || stat(path, &st) < 0)
+	char real[PATH_MAX];
+	if (statfs(path, &sf) < 0 || stat(path, &st) < 0 || !realpath(path, real))
 		return moat_error_set(err, errno, "cgroup '%s': %s", path, strerror(errno));
 	if (sf.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
 		return moat_error_set(err, EINVAL, "'%s' is not a cgroup v2 directory (the "
 				      "unified hierarchy, e.g. /sys/fs/cgroup/unified/NAME)", path);
 	*id = st.st_ino;
+	*level = 0;
+	for (char *slash; (slash = strrchr(real, '/')) && slash != real;) {
+		*slash = '\0';
+		struct stat up;
+		if (statfs(real, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC ||
+		    stat(real, &up) < 0 || up.st_dev != st.st_dev)
+			break;
+		++*level;
+	}
 	return 0;
 }
 
@@ -97,7 +112,7 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 	c->event_mask = o->events;
 	if (o->cgroup) {
 		c->by_cgroup = true;
-		if (cgroup_id(o->cgroup, &c->cgroup_id, err) < 0)
+		if (cgroup_id(o->cgroup, &c->cgroup_id, &c->cgroup_level, err) < 0)
 			return -err->errnum;
 	}
 	if (c->layout == PROBE_LAYOUT_TRACEPOINT)

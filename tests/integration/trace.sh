@@ -10,7 +10,9 @@ tmp=$(mktemp -d)
 CG=/sys/fs/cgroup/unified/moat-trace-test-$$
 mounted_tracefs=0
 cleanup() {
-	[ -d "$CG" ] && { cat "$CG/cgroup.procs" 2>/dev/null | xargs -r kill -9 2>/dev/null; sleep 0.1; rmdir "$CG"; }
+	for d in "$CG/sub" "$CG"; do
+		[ -d "$d" ] && { cat "$d/cgroup.procs" 2>/dev/null | xargs -r kill -9 2>/dev/null; sleep 0.1; rmdir "$d"; }
+	done
 	[ $mounted_tracefs = 1 ] && umount /sys/kernel/tracing
 	rm -rf "$tmp"
 }
@@ -65,6 +67,7 @@ expect_exact_counts() { # $1: label
 	[ "$(row kill calls)" = 1 ]; ok $? "$l: kill 1 call"
 	[ "$(row socket calls)" = 2 ]; ok $? "$l: socket 2 calls"
 	[ "$(row getppid calls)" = 0 ]; ok $? "$l: no getppid"
+	[ "$(row exit_group calls)" = 2 ]; ok $? "$l: exit_group 2 calls (exerciser and child), as strace -c counts them"
 }
 
 # --- pid scope: exact summary
@@ -118,9 +121,10 @@ kill -INT $tpid; wait $tpid; tst=$?
 kill $sp; wait $sp 2>/dev/null
 [ $tst = 0 ] && grep -q ' total$' "$tmp/trace.out"; ok $? "Ctrl-C: exit 0 and the summary (got $tst)"
 
-# --- cgroup scope
-if mkdir "$CG" 2>/dev/null; then
-	start_exerciser sh -c "echo \$\$ >$CG/cgroup.procs && exec \"\$0\" \"\$@\""
+# --- cgroup scope: the cgroup itself, then a process in a descendant cgroup
+# cgroup_run DIR: the exerciser runs in DIR, moat traces $CG; sets exst, tst
+cgroup_run() {
+	start_exerciser sh -c "echo \$\$ >$1/cgroup.procs && exec \"\$0\" \"\$@\""
 	rm -f "$tmp/trace.err"
 	"$MOAT" trace --cgroup "$CG" --json -o "$tmp/trace.out" 2>"$tmp/trace.err" &
 	tpid=$!
@@ -128,8 +132,14 @@ if mkdir "$CG" 2>/dev/null; then
 	echo go >"$tmp/gate"
 	wait $expid; exst=$?
 	kill -INT $tpid; wait $tpid; tst=$?
+}
+if mkdir "$CG" 2>/dev/null && mkdir "$CG/sub"; then
+	cgroup_run "$CG"
 	[ $exst = 3 ] && [ $tst = 0 ]; ok $? "cgroup: exerciser 3, moat trace 0 after Ctrl-C"
 	expect_exact_counts cgroup
+	cgroup_run "$CG/sub"
+	[ $exst = 3 ] && [ $tst = 0 ]; ok $? "descendant cgroup: exerciser 3, moat trace 0"
+	expect_exact_counts "descendant cgroup"
 else
 	fail "cannot create a cgroup v2 directory $CG"
 fi

@@ -92,11 +92,6 @@ void probe_emit_zero(struct moat_builder *b, int16_t off, int len)
 		EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), (int16_t)(off + i), 0));
 }
 
-/*
- * The scope check.  Pid scope: pids[tgid] must exist.  Cgroup scope: the
- * task's cgroup v2 id must be the traced one (exact match: a container's
- * processes all live in its one cgroup).
- */
 struct moat_builder *probe_builder_new(const struct probe_cfg *cfg, struct moat_error *err)
 {
 	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
@@ -126,12 +121,10 @@ void probe_emit_scope(struct moat_builder *b, const struct probe_cfg *cfg,
 		      const struct probe_maps *m, moat_label out)
 {
 	if (cfg->by_cgroup) {
-		if (cfg->cgroup_level > 0) {
-			EMIT(b, MOAT_MOV64_IMM(R(1), cfg->cgroup_level));
-			emit_call(b, MOAT_FN_get_current_ancestor_cgroup_id);
-		} else {
-			emit_call(b, MOAT_FN_get_current_cgroup_id);
-		}
+		/* the task's cgroup or its ancestor at the traced one's level: the
+		 * traced cgroup and all its descendants */
+		EMIT(b, MOAT_MOV64_IMM(R(1), cfg->cgroup_level));
+		emit_call(b, MOAT_FN_get_current_ancestor_cgroup_id);
 		moat_builder_ld_imm64(b, R(1), cfg->cgroup_id);
 		moat_builder_jmp_reg(b, MOAT_JNE, R(0), R(1), out);
 		return;

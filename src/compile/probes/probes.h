@@ -84,7 +84,8 @@ struct probe_cfg {
 	enum probe_layout layout;
 	bool by_cgroup;       /* scope = one cgroup v2 id, else the pids map */
 	uint64_t cgroup_id;
-	int cgroup_level;     /* its depth below the root (root = 0); > 0: descendants count */
+	int cgroup_level;     /* its depth below the root (root = 0): a task is traced when
+			       * its ancestor at that level is the traced cgroup */
 	int hist_nr;          /* syscall whose latency histogram is kept, or PROBE_NO_HIST */
 	uint32_t event_mask;  /* 1u << enum probe_event_kind of the kinds wanted */
 	/* offsets in the kernel's struct task_struct (from BTF) */
