@@ -25,7 +25,7 @@
 
 #include "trace/trace_internal.h"
 
-enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_COUNT };
+enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_EXEC, P_COUNT };
 
 static const struct {
 	const char *raw;        /* raw_tp / tp_btf name */
@@ -35,6 +35,7 @@ static const struct {
 	[P_EXIT] = { "sys_exit", "raw_syscalls:sys_exit" },
 	[P_FORK] = { "sched_process_fork", "sched:sched_process_fork" },
 	[P_TASK_EXIT] = { "sched_process_exit", "sched:sched_process_exit" },
+	[P_EXEC] = { "sched_process_exec", "sched:sched_process_exec" },
 };
 
 static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
@@ -44,6 +45,7 @@ static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
 	[P_EXIT] = probe_sys_exit,
 	[P_FORK] = probe_fork,
 	[P_TASK_EXIT] = probe_exit,
+	[P_EXEC] = probe_exec,
 };
 
 /* The first hook kind that fires here (or the forced one). */
@@ -121,7 +123,8 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 								   "child_pid",
 								   &c->tp_fork_child_pid_off, err);
 	if (moat_kernel_struct_offset("task_struct", "tgid", &c->task_tgid_off, err) < 0 ||
-	    moat_kernel_struct_offset("task_struct", "exit_code", &c->task_exit_code_off, err) < 0)
+	    moat_kernel_struct_offset("task_struct", "exit_code", &c->task_exit_code_off, err) < 0 ||
+	    moat_kernel_struct_offset("linux_binprm", "filename", &c->bprm_filename_off, err) < 0)
 		return -err->errnum;
 	return 0;
 }
@@ -221,10 +224,15 @@ static int start(struct moat_trace *t, const struct moat_trace_opts *o, struct m
 			return -err->errnum;
 	/* exit and fork first: no tracked process may slip out unnoticed
 	 * between the syscall probes' attachment and theirs */
-	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXIT, P_ENTER };
+	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXEC, P_EXIT, P_ENTER };
 	for (size_t i = 0; i < MOAT_ARRAY_SIZE(order); i++) {
 		if (order[i] == P_FORK && t->cfg.by_cgroup)
 			continue; /* children stay in their parent's cgroup */
+		/* exec events come from sched_process_exec where its arguments are
+		 * typed (raw layouts); tracepoint hooks report execve's return */
+		if (order[i] == P_EXEC && (t->cfg.layout != PROBE_LAYOUT_RAW_TP ||
+					   !(o->events & MOAT_TRACE_EV_MASK(MOAT_TRACE_EV_EXEC))))
+			continue;
 		if (load_one(t, order[i], err) < 0)
 			return -err->errnum;
 	}

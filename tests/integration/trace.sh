@@ -111,6 +111,13 @@ ok $? "cmd: 2 execve (command and child), 1 connect, 1 kill"
 [ "$(grep -c "\"detail\":\"\\\\\"$T\\\\\" O_RDONLY|O_CLOEXEC\"" "$tmp/trace.out")" = $((N - 1)) ]
 ok $? "cmd: $((N - 1)) opens of the path"
 
+# --- exec events: a success from sched_process_exec (the new program's name),
+# a failure from execve's return
+"$MOAT" trace --events exec -o "$tmp/trace.out" -- /bin/sh -c '/nonexistent-x 2>/dev/null; exec /bin/true' 2>/dev/null
+ok $? "exec: moat trace exits 0"
+[ "$(grep -c ' true  *exec    execve   "/bin/true" = 0$' "$tmp/trace.out")" = 1 ]; ok $? "exec: the exec of /bin/true, by the new program's name"
+[ "$(grep -c '"/nonexistent-x" = -2 ENOENT$' "$tmp/trace.out")" = 1 ]; ok $? "exec: the failed exec with ENOENT"
+
 # --- Ctrl-C ends a trace of a process that keeps running, with the summary
 sleep 60 & sp=$!
 rm -f "$tmp/trace.err"

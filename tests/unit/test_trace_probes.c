@@ -28,12 +28,13 @@ static void test_all_configs_verify(void)
 		ok(0, "maps: %s", e.msg);
 		return;
 	}
-	static const gen_fn gens[] = { probe_sys_enter, probe_sys_exit, probe_fork, probe_exit };
+	static const gen_fn gens[] = { probe_sys_enter, probe_sys_exit, probe_fork, probe_exit,
+				       probe_exec };
 	int bad = 0, n = 0;
 	for (int layout = 0; layout < 2; layout++)
 		for (int cg = 0; cg < 2; cg++)
 			for (uint32_t mask = 0; mask < 64; mask += 21)
-				for (int g = 0; g < 4; g++) {
+				for (int g = 0; g < 5; g++) {
 					struct probe_cfg c = { .layout = layout, .by_cgroup = cg,
 							       .cgroup_id = 1234, .event_mask = mask,
 							       .hist_nr = mask ? 0 : PROBE_NO_HIST,

@@ -10,6 +10,9 @@
  *   fork        (pid scope) the new task's tgid joins pids[]
  *   exit        forgets start[tid] (any task); a leaving traced thread-group leader leaves
  *               pids[] and, with exit events, reports its exit code
+ *   exec        (raw layout) a successful exec's event from sched_process_exec: the
+ *               kernel's file name and the pid after exec; sys_exit then reports
+ *               only failed execs
  *
  * Scope: pid scope keeps the tracked tgids in a hash (the truth, for
  * "is anyone left?") and mirrors them in a bitmap, an array map the kernel
@@ -91,6 +94,7 @@ struct probe_cfg {
 	/* offsets in the kernel's struct task_struct (from BTF) */
 	uint32_t task_tgid_off;
 	uint32_t task_exit_code_off;
+	uint32_t bprm_filename_off; /* struct linux_binprm's filename (exec events) */
 	/* tracepoint layout: offset of child_pid in sched_process_fork's record */
 	uint32_t tp_fork_child_pid_off;
 };
@@ -121,6 +125,10 @@ struct moat_prog *probe_sys_exit(const struct probe_cfg *cfg, const struct probe
 struct moat_prog *probe_fork(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err);
 struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_maps *m,
+			     struct moat_error *err);
+/* sched_process_exec (raw layout, exec events): the program now running,
+ * by the kernel's resolved file name, after any thread-id change. */
+struct moat_prog *probe_exec(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err);
 
 #endif

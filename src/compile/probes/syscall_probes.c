@@ -107,6 +107,14 @@ static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *
 	/* exit of an event syscall: the pending record gets the return value
 	 * (r6) and goes to the ring buffer, if it is this syscall's */
 	moat_builder_bind(b, ev);
+	if (cfg->layout == PROBE_LAYOUT_RAW_TP && wants(cfg, PROBE_EV_EXEC)) {
+		/* a successful exec is the exec probe's event */
+		moat_label report = new_label(b);
+		moat_builder_jmp_imm(b, MOAT_JNE, R(6), 0, report);
+		moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_execve, out);
+		moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_execveat, out);
+		moat_builder_bind(b, report);
+	}
 	probe_emit_lookup(b, m->pending, STK_TID, out);
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(0), 16));
 	moat_builder_jmp_reg(b, MOAT_JNE, R(1), R(8), out);

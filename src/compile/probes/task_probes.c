@@ -3,6 +3,7 @@
  * (pid scope), sched_process_exit forgets per-thread state, takes a leaving
  * thread-group leader out of the tree and reports its exit.
  */
+#include <asm/unistd.h>
 #include <errno.h>
 
 #include "compile/probes/emit.h"
@@ -116,4 +117,46 @@ struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_map
 	if (m->events && (cfg->event_mask & (1u << PROBE_EV_EXIT)))
 		emit_exit_event(b, cfg, m);
 	return probe_finish(b, out, "moat_exit", err);
+}
+
+/*
+ * sched_process_exec (raw arguments: task, old pid, struct linux_binprm *):
+ * runs in the task after a successful exec, so the pid is the one after
+ * exec and the command name is the new program's.  The file name is the
+ * kernel's copy (bprm->filename), read in two steps: the pointer, then up
+ * to PROBE_STR_LEN - 1 bytes (the record was zeroed, so it stays a string).
+ */
+struct moat_prog *probe_exec(const struct probe_cfg *cfg, const struct probe_maps *m,
+			     struct moat_error *err)
+{
+	struct moat_builder *b = probe_builder_new(cfg, err);
+	if (!b)
+		return NULL;
+	moat_label out = moat_builder_label(b);
+	probe_emit_prologue(b, cfg, m, out);
+	emit_call(b, MOAT_FN_ktime_get_ns);
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(0), STK_REC + 0));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(7), STK_REC + 8));
+	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_REC + 16, __NR_execve));
+	EMIT(b, MOAT_ST_MEM(MOAT_W, R(10), STK_REC + 20, PROBE_EV_EXEC));
+	probe_emit_zero(b, STK_REC + 24, 40);
+	emit_stack_ptr(b, R(1), STK_REC + 64);
+	EMIT(b, MOAT_MOV64_IMM(R(2), 16));
+	emit_call(b, MOAT_FN_get_current_comm);
+	probe_emit_zero(b, STK_REC + 80, PROBE_STR_LEN);
+	emit_stack_ptr(b, R(1), STK_CHILD);
+	EMIT(b, MOAT_MOV64_IMM(R(2), 8));
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(6), 16));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)cfg->bprm_filename_off));
+	emit_call(b, MOAT_FN_probe_read_kernel);
+	emit_stack_ptr(b, R(1), STK_REC + 80);
+	EMIT(b, MOAT_MOV64_IMM(R(2), PROBE_STR_LEN - 1));
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(10), STK_CHILD));
+	emit_call(b, MOAT_FN_probe_read_kernel);
+	moat_builder_ld_map(b, R(1), m->events);
+	emit_stack_ptr(b, R(2), STK_REC);
+	EMIT(b, MOAT_MOV64_IMM(R(3), (int32_t)sizeof(struct probe_event)));
+	EMIT(b, MOAT_MOV64_IMM(R(4), 0));
+	emit_call(b, MOAT_FN_ringbuf_output);
+	return probe_finish(b, out, "moat_exec", err);
 }
