@@ -25,7 +25,7 @@
 
 #include "trace/trace_internal.h"
 
-enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_EXEC, P_COUNT };
+enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_EXEC, P_CONNECT, P_COUNT };
 
 static const struct {
 	const char *raw;        /* raw_tp / tp_btf name */
@@ -36,6 +36,7 @@ static const struct {
 	[P_FORK] = { "sched_process_fork", "sched:sched_process_fork" },
 	[P_TASK_EXIT] = { "sched_process_exit", "sched:sched_process_exit" },
 	[P_EXEC] = { "sched_process_exec", "sched:sched_process_exec" },
+	[P_CONNECT] = { "inet_sock_set_state", "sock:inet_sock_set_state" },
 };
 
 static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
@@ -46,6 +47,7 @@ static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
 	[P_FORK] = probe_fork,
 	[P_TASK_EXIT] = probe_exit,
 	[P_EXEC] = probe_exec,
+	[P_CONNECT] = probe_connect,
 };
 
 /* The first hook kind that fires here (or the forced one). */
@@ -126,6 +128,18 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 	    moat_kernel_struct_offset("task_struct", "exit_code", &c->task_exit_code_off, err) < 0 ||
 	    moat_kernel_struct_offset("linux_binprm", "filename", &c->bprm_filename_off, err) < 0)
 		return -err->errnum;
+	/* the local end of TCP connects, where the kernel's BTF describes sockets
+	 * (without it, connect events still carry the destination and return) */
+	struct moat_error ignored = { 0 };
+	t->sock_ok = (o->events & MOAT_TRACE_EV_MASK(MOAT_TRACE_EV_CONNECT)) &&
+		     moat_kernel_struct_offset("sock_common", "skc_family", &c->sk_family_off,
+					       &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_num", &c->sk_num_off, &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_rcv_saddr", &c->sk_saddr_off,
+					       &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_v6_rcv_saddr", &c->sk_v6_saddr_off,
+					       &ignored) == 0;
+	c->sock_local = t->sock_ok;
 	return 0;
 }
 
@@ -224,7 +238,7 @@ static int start(struct moat_trace *t, const struct moat_trace_opts *o, struct m
 			return -err->errnum;
 	/* exit and fork first: no tracked process may slip out unnoticed
 	 * between the syscall probes' attachment and theirs */
-	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXEC, P_EXIT, P_ENTER };
+	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXEC, P_CONNECT, P_EXIT, P_ENTER };
 	for (size_t i = 0; i < MOAT_ARRAY_SIZE(order); i++) {
 		if (order[i] == P_FORK && t->cfg.by_cgroup)
 			continue; /* children stay in their parent's cgroup */
@@ -232,6 +246,8 @@ static int start(struct moat_trace *t, const struct moat_trace_opts *o, struct m
 		 * typed (raw layouts); tracepoint hooks report execve's return */
 		if (order[i] == P_EXEC && (t->cfg.layout != PROBE_LAYOUT_RAW_TP ||
 					   !(o->events & MOAT_TRACE_EV_MASK(MOAT_TRACE_EV_EXEC))))
+			continue;
+		if (order[i] == P_CONNECT && !t->sock_ok)
 			continue;
 		if (load_one(t, order[i], err) < 0)
 			return -err->errnum;

@@ -21,8 +21,9 @@ struct moat_trace {
 	struct moat_map *map_src[TRACE_NMAPS]; /* moat's maps, matched to programs' tables */
 	int map_fds[TRACE_NMAPS];              /* their kernel twins (-1: unused) */
 	uint64_t *bits;                        /* the tgid bitmap, mapped (BPF_F_MMAPABLE) */
-	struct moat_kprog *progs[5]; /* sys_enter, sys_exit, fork, exit, exec */
-	int links[5];
+	struct moat_kprog *progs[6]; /* sys_enter, sys_exit, fork, exit, exec, connect */
+	int links[6];
+	bool sock_ok; /* the connect probe can read sockets (BTF offsets found, raw layout) */
 	struct moat_kringbuf *rb;
 	moat_trace_event_fn on_event;
 	void *arg;

@@ -84,7 +84,7 @@ ev() { grep -c -- "$1" "$tmp/trace.out"; }
 [ "$(ev " open    openat   \"$T\" O_RDONLY|O_CLOEXEC = [0-9]")" = $((N - 1)) ]; ok $? "events: $((N - 1)) successful opens of the path with flags and fd"
 [ "$(ev " open    openat   \"$T.missing\" O_RDONLY|O_CLOEXEC = -2 ENOENT")" = 1 ]; ok $? "events: one failed open, ENOENT"
 [ "$(ev " exec    execve   \"/bin/busybox\" = 0")" = 1 ]; ok $? "events: one exec of /bin/busybox"
-[ "$(ev " connect connect  127.0.0.1:$port = 0")" = 1 ]; ok $? "events: one connect to 127.0.0.1:$port"
+[ "$(ev " connect connect  127.0.0.1:$port from 127.0.0.1:[1-9][0-9]* = 0$")" = 1 ]; ok $? "events: one connect to 127.0.0.1:$port, from the local port the kernel chose"
 [ "$(ev "^[0-9:.]* $pid .* signal  kill     pid $pid 0 = 0")" = 1 ]; ok $? "events: kill(self, 0) by pid $pid"
 [ "$(ev " busybox  *exit  *exited 0$")" = 1 ]; ok $? "events: the child exits 0"
 [ "$(ev "^[0-9:.]* $pid .* exit  *exited 3$")" = 1 ]; ok $? "events: the exerciser exits 3"

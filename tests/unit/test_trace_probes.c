@@ -40,7 +40,9 @@ static void test_all_configs_verify(void)
 							       .hist_nr = mask ? 0 : PROBE_NO_HIST,
 							       .task_tgid_off = 1000,
 							       .task_exit_code_off = 1100,
-							       .tp_fork_child_pid_off = 44 };
+							       .tp_fork_child_pid_off = 44,
+							       .sock_local = layout == 0,
+							       .sk_num_off = 14 };
 					struct moat_prog *p = gens[g](&c, &m, &e);
 					MOAT_OPTS(moat_verify_opts, vo, .kernel_rules = true);
 					if (!p || moat_verify(p, &vo, NULL, &e) < 0) {

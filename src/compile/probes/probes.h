@@ -10,6 +10,8 @@
  *   fork        (pid scope) the new task's tgid joins pids[]
  *   exit        forgets start[tid] (any task); a leaving traced thread-group leader leaves
  *               pids[] and, with exit events, reports its exit code
+ *   connect     (raw layout) inet_sock_set_state to SYN_SENT: the kernel's local
+ *               address and port join the pending connect event
  *   exec        (raw layout) a successful exec's event from sched_process_exec: the
  *               kernel's file name and the pid after exec; sys_exit then reports
  *               only failed execs
@@ -69,6 +71,21 @@ struct probe_event {
 };
 _Static_assert(sizeof(struct probe_event) == 336, "probe_event layout");
 
+/*
+ * A connect event's str: the destination struct sockaddr the program passed
+ * (bytes 0..127), then, for TCP, the local end the kernel chose, written by
+ * the inet_sock_set_state probe on the SYN_SENT transition.
+ */
+#define PROBE_LOCAL_OFF 128
+#define PROBE_LOCAL_SK 24 /* where the socket's kernel address waits for connect's return */
+struct probe_sock_local {
+	uint16_t family; /* AF_INET, AF_INET6; 0: unknown */
+	uint16_t port;   /* host byte order, read at connect's return */
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	uint64_t sk;     /* the socket (kernel address), for sys_exit */
+};
+
 /* A syscall that produces events, and where its interesting argument is. */
 struct probe_event_syscall {
 	uint32_t nr;
@@ -95,6 +112,9 @@ struct probe_cfg {
 	uint32_t task_tgid_off;
 	uint32_t task_exit_code_off;
 	uint32_t bprm_filename_off; /* struct linux_binprm's filename (exec events) */
+	/* struct sock_common: family, local port, local IPv4 and IPv6 addresses */
+	uint32_t sk_family_off, sk_num_off, sk_saddr_off, sk_v6_saddr_off;
+	bool sock_local;      /* the connect probe runs: sys_exit completes its port */
 	/* tracepoint layout: offset of child_pid in sched_process_fork's record */
 	uint32_t tp_fork_child_pid_off;
 };
@@ -130,5 +150,10 @@ struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_map
  * by the kernel's resolved file name, after any thread-id change. */
 struct moat_prog *probe_exec(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err);
+/* inet_sock_set_state (raw layout, connect events): on a TCP socket's move
+ * to SYN_SENT inside a traced connect(), the local address and port the
+ * kernel chose join the pending connect event (tcpconnect's view). */
+struct moat_prog *probe_connect(const struct probe_cfg *cfg, const struct probe_maps *m,
+				struct moat_error *err);
 
 #endif

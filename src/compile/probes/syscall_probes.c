@@ -9,7 +9,7 @@
 #include "compile/probes/emit.h"
 
 /* Stack of the event-building code: the record and a pt_regs window. */
-enum { STK_START = -24, STK_REC = -360, STK_REGS = -424 };
+enum { STK_PORT = -16, STK_START = -24, STK_REC = -360, STK_REGS = -424 };
 
 /* struct pt_regs (x86-64): the window read is r10..di, bytes 56..120;
  * syscall arguments 0..3 are di, si, dx, r10. */
@@ -83,6 +83,27 @@ static void emit_record(struct moat_builder *b, const struct probe_cfg *cfg,
 	probe_emit_update(b, m->pending, STK_TID, STK_REC);
 }
 
+/*
+ * A TCP connect's local port: the connect probe saw the socket move to
+ * SYN_SENT before the kernel picked the port, and left the socket's address
+ * in the record; by connect's return the port is chosen.  r9 = the record.
+ */
+static void emit_local_port(struct moat_builder *b, const struct probe_cfg *cfg)
+{
+	moat_label skip = new_label(b);
+	moat_builder_jmp_imm(b, MOAT_JNE, R(8), __NR_connect, skip);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(9), 80 + PROBE_LOCAL_OFF + PROBE_LOCAL_SK));
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(3), 0, skip);
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)cfg->sk_num_off));
+	EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), STK_PORT, 0));
+	emit_stack_ptr(b, R(1), STK_PORT);
+	EMIT(b, MOAT_MOV64_IMM(R(2), 2));
+	emit_call(b, MOAT_FN_probe_read_kernel);
+	EMIT(b, MOAT_LDX_MEM(MOAT_H, R(1), R(10), STK_PORT));
+	EMIT(b, MOAT_STX_MEM(MOAT_H, R(9), R(1), 80 + PROBE_LOCAL_OFF + 2));
+	moat_builder_bind(b, skip);
+}
+
 /* Jumps from the syscall number in r8 to each wanted event syscall's code. */
 static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *cfg,
 				const struct probe_maps *m, moat_label out, bool enter)
@@ -119,7 +140,10 @@ static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(0), 16));
 	moat_builder_jmp_reg(b, MOAT_JNE, R(1), R(8), out);
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(0), R(6), 24));
-	EMIT(b, MOAT_MOV64_REG(R(2), R(0)));
+	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
+	if (cfg->sock_local && wants(cfg, PROBE_EV_CONNECT))
+		emit_local_port(b, cfg);
+	EMIT(b, MOAT_MOV64_REG(R(2), R(9)));
 	moat_builder_ld_map(b, R(1), m->events);
 	EMIT(b, MOAT_MOV64_IMM(R(3), (int32_t)sizeof(struct probe_event)));
 	EMIT(b, MOAT_MOV64_IMM(R(4), 0));

@@ -160,3 +160,56 @@ struct moat_prog *probe_exec(const struct probe_cfg *cfg, const struct probe_map
 	emit_call(b, MOAT_FN_ringbuf_output);
 	return probe_finish(b, out, "moat_exec", err);
 }
+
+enum { STK_SA = -48, TCP_SYN_SENT = 2, AF_INET_ = 2, AF_INET6_ = 10 };
+
+/* probe_read_kernel(r10 + dst, len, sk (r8) + off) */
+static void emit_read_sk(struct moat_builder *b, int16_t dst, int32_t len, uint32_t off)
+{
+	emit_stack_ptr(b, R(1), dst);
+	EMIT(b, MOAT_MOV64_IMM(R(2), len));
+	EMIT(b, MOAT_MOV64_REG(R(3), R(8)));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)off));
+	emit_call(b, MOAT_FN_probe_read_kernel);
+}
+
+/*
+ * inet_sock_set_state(sk, oldstate, newstate) runs in the connecting task,
+ * inside its connect() (tcp_v4_connect / tcp_v6_connect), after the kernel
+ * picked the local address (the port comes later, in inet_hash_connect):
+ * the address and the socket go into the pending connect record, and
+ * sys_exit reads the port before sending it with connect's return.
+ */
+struct moat_prog *probe_connect(const struct probe_cfg *cfg, const struct probe_maps *m,
+				struct moat_error *err)
+{
+	struct moat_builder *b = probe_builder_new(cfg, err);
+	if (!b)
+		return NULL;
+	moat_label out = moat_builder_label(b), v6 = moat_builder_label(b);
+	moat_label copy = moat_builder_label(b);
+	probe_emit_prologue(b, cfg, m, out);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(1), R(6), 16));
+	moat_builder_jmp_imm(b, MOAT_JNE, R(1), TCP_SYN_SENT, out);
+	probe_emit_lookup(b, m->pending, STK_TID, out);
+	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
+	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(9), 16));
+	moat_builder_jmp_imm(b, MOAT_JNE, R(1), __NR_connect, out);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(8), R(6), 0));
+	probe_emit_zero(b, STK_SA, 24);
+	emit_read_sk(b, STK_SA, 2, cfg->sk_family_off);
+	EMIT(b, MOAT_LDX_MEM(MOAT_H, R(1), R(10), STK_SA));
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(1), AF_INET6_, v6);
+	moat_builder_jmp_imm(b, MOAT_JNE, R(1), AF_INET_, out);
+	emit_read_sk(b, STK_SA + 4, 4, cfg->sk_saddr_off);
+	moat_builder_ja(b, copy);
+	moat_builder_bind(b, v6);
+	emit_read_sk(b, STK_SA + 8, 16, cfg->sk_v6_saddr_off);
+	moat_builder_bind(b, copy);
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(8), 80 + PROBE_LOCAL_OFF + PROBE_LOCAL_SK));
+	for (int16_t i = 0; i < 24; i += 8) {
+		EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(1), R(10), (int16_t)(STK_SA + i)));
+		EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(1), (int16_t)(80 + PROBE_LOCAL_OFF + i)));
+	}
+	return probe_finish(b, out, "moat_connect", err);
+}
