@@ -52,6 +52,41 @@ static void check(const struct moat_seccomp_policy *p, const uint8_t *data, size
 	free(prog);
 }
 
+/* With capability conditions kept, printing and parsing again (kept) must
+ * give the same text, and resolving that text for a capability set must
+ * give what resolving the input for it gives. */
+static void keep_round_trip(const uint8_t *data, size_t size)
+{
+	struct moat_error err;
+	MOAT_OPTS(moat_seccomp_parse_opts, keep, .format = MOAT_SECCOMP_FORMAT_TEXT, .caps = "keep");
+	MOAT_OPTS(moat_seccomp_parse_opts, some, .format = MOAT_SECCOMP_FORMAT_TEXT,
+		  .caps = "sys_admin,bpf");
+	struct moat_seccomp_policy *k = moat_seccomp_parse((const char *)data, size, "f", &keep, &err);
+	char *t1 = k ? moat_seccomp_policy_text(k, &err) : NULL;
+	if (!t1) {
+		moat_seccomp_policy_free(k);
+		return;
+	}
+	struct moat_seccomp_policy *k2 = moat_seccomp_parse(t1, strlen(t1), "t", &keep, &err);
+	char *t2 = k2 ? moat_seccomp_policy_text(k2, &err) : NULL;
+	struct moat_seccomp_policy *a = moat_seccomp_parse((const char *)data, size, "f", &some, &err);
+	struct moat_seccomp_policy *b = moat_seccomp_parse(t1, strlen(t1), "t", &some, &err);
+	char *ta = a ? moat_seccomp_policy_text(a, &err) : NULL;
+	char *tb = b ? moat_seccomp_policy_text(b, &err) : NULL;
+	if (!t2 || strcmp(t1, t2) || !ta != !tb || (ta && strcmp(ta, tb))) {
+		fprintf(stderr, "kept conditions do not round-trip:\n%s\n---\n%s\n", t1, t2 ? t2 : "");
+		abort();
+	}
+	free(t1);
+	free(t2);
+	free(ta);
+	free(tb);
+	moat_seccomp_policy_free(k);
+	moat_seccomp_policy_free(k2);
+	moat_seccomp_policy_free(a);
+	moat_seccomp_policy_free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct moat_error err;
@@ -62,5 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (!err.msg[0])
 		abort(); /* every failure says why */
 	moat_seccomp_policy_free(p);
+	keep_round_trip(data, size);
 	return 0;
 }

@@ -32,7 +32,7 @@ enum moat_audit_verdict {
 /* One check's result.  Strings are owned by the report. */
 struct moat_audit_check {
 	const char *id;       /* stable identifier, e.g. "bpf.unprivileged" */
-	const char *group;    /* "modules", "bpf", "cpu", "isolation", "hiding" */
+	const char *group;    /* "modules", "bpf", "cpu", "isolation", "hiding", "kconfig" */
 	enum moat_audit_verdict verdict;
 	const char *evidence; /* what was read, with the file it came from */
 	const char *remedy;   /* the sysctl, boot parameter or action; "" when none */

@@ -24,9 +24,13 @@
 #include <moat/verify.h>
 #include <moat/conformance.h>
 #include <moat/builder.h>
+#include <moat/devices.h>
 #include <moat/kernel.h>
 #include <moat/kernel_attach.h>
+#include <moat/kernel_cgroup.h>
+#include <moat/kernel_netdev.h>
 #include <moat/filter.h>
+#include <moat/fw.h>
 #include <moat/trace.h>
 #include <moat/kernel_inventory.h>
 #include <moat/audit.h>

@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
+#include <moat/devices.h>
 #include <moat/error.h>
 
 /* A bind mount: host path src at container path dst, read-only if ro. */
@@ -27,17 +28,6 @@ struct moat_volume {
 	const char *src;
 	const char *dst;
 	bool ro;
-};
-
-/* Access bits of a device rule (the v1 devices.allow letters r, w, m). */
-enum { MOAT_DEV_READ = 1, MOAT_DEV_WRITE = 2, MOAT_DEV_MKNOD = 4 };
-
-/* One allowed device: type 'c' or 'b', numbers (-1 is "any"), access bits. */
-struct moat_device_rule {
-	const char *path; /* the node, bound into the container's /dev; NULL: none */
-	char type;
-	long major, minor;
-	unsigned access;
 };
 
 /* A resource limit to set inside (RLIMIT_* number, soft and hard values). */
@@ -52,7 +42,12 @@ enum moat_seccomp_mode {
 	MOAT_SECCOMP_FILE,       /* the profile in seccomp_file */
 };
 
-enum moat_net_mode { MOAT_NET_NONE, MOAT_NET_HOST };
+enum moat_net_mode {
+	MOAT_NET_NONE,    /* own namespace, loopback only */
+	MOAT_NET_HOST,    /* the host's network */
+	MOAT_NET_PRIVATE, /* own namespace, loopback and a veth pair to the host (root only):
+			   * eth0 10.88.a.b+2/30, host end "moatN" at +1 and the default route */
+};
 
 /*
  * What to run and how.  Arrays are borrowed: the spec never frees them, and
@@ -167,18 +162,6 @@ MOAT_API uint64_t moat_cap_default(void);
  * for its type and numbers).  Borrows s (modified).
  */
 MOAT_API int moat_device_parse(char *s, struct moat_device_rule *d, struct moat_error *err);
-
-struct moat_prog;
-
-/*
- * Compiles a device allowlist to a cgroup-device BPF program (cgroup v2's
- * device control): 1 (allow) when the device's type and numbers match a
- * rule whose access bits include every bit asked for, else 0.  Verified
- * by moat before it is returned; free with moat_prog_free().  n may be 0
- * (everything denied).  NULL on error.
- */
-MOAT_API struct moat_prog *moat_devices_prog(const struct moat_device_rule *rules, size_t n,
-					     struct moat_error *err);
 
 /* "nofile=1024[:2048]" (names as ulimit -a: nofile, nproc, core, ...) -> request. */
 MOAT_API int moat_rlimit_parse(const char *s, struct moat_rlimit_req *r, struct moat_error *err);

@@ -49,9 +49,11 @@ enum moat_seccomp_format {
 struct moat_seccomp_parse_opts {
 	size_t sz;
 	enum moat_seccomp_format format;
-	/* JSON includes/excludes "caps": the capabilities the container keeps,
-	 * comma-separated ("CAP_SYS_ADMIN,CAP_NET_RAW"), "all" or "none";
-	 * NULL = Docker's 14 default capabilities. */
+	/* The capabilities the container keeps, for JSON includes/excludes
+	 * "caps" and the text format's "with CAP"/"without CAP": comma-separated
+	 * ("CAP_SYS_ADMIN,net_raw"), "all" or "none"; NULL = Docker's 14 default
+	 * capabilities; "keep" leaves the conditions in the rules (for printing;
+	 * such a policy does not compile). */
 	const char *caps;
 	/* JSON "minKernel": the kernel version as "X.Y"; NULL = the running kernel. */
 	const char *kernel;
@@ -81,6 +83,16 @@ moat_seccomp_load(const char *path, const struct moat_seccomp_parse_opts *opts,
  * moat_seccomp_policy_free().  NULL only on allocation failure.
  */
 MOAT_API struct moat_seccomp_policy *moat_seccomp_docker_default(struct moat_error *err);
+
+/*
+ * The built-in profile resolved for opts->caps (the container's capability
+ * set, as moat_seccomp_parse_opts describes it; NULL opts: Docker's
+ * defaults): capabilities beyond Docker's defaults widen it exactly as
+ * Docker's JSON profile would (CAP_SYS_ADMIN allows mount, CAP_SYS_PTRACE
+ * ptrace, ...).  NULL only on allocation failure.
+ */
+MOAT_API struct moat_seccomp_policy *moat_seccomp_builtin(const struct moat_seccomp_parse_opts *opts,
+							  struct moat_error *err);
 
 /* The text of the built-in profile (static storage). */
 MOAT_API const char *moat_seccomp_docker_default_text(void);

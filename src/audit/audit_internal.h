@@ -38,10 +38,13 @@ int audit_read_long(const struct audit_ctx *c, const char *rel, long *v);
 bool audit_exists(const struct audit_ctx *c, const char *rel);
 /*
  * The kernel configuration's value of option (without "CONFIG_") from
- * proc/config.gz (gzip or plain text): 'y', 'm', 'n' (not set), or 0 when
+ * proc/config.gz or boot/config-RELEASE (gzip or plain text): 'y', 'm', 'n' (not set), or 0 when
  * the configuration is unavailable.
  */
 char audit_config(struct audit_ctx *c, const char *option);
+/* True when the kernel configuration could be read (proc/config.gz, else
+ * boot/config-RELEASE with RELEASE from proc/sys/kernel/osrelease). */
+bool audit_config_available(struct audit_ctx *c);
 /* The option's value in a config text: 'y', 'm', 'n' (absent or "is not set"). */
 char audit_config_lookup(const char *config, const char *option);
 /* A one-line description of a read failure ("absent", "unreadable: Permission denied"). */
@@ -81,6 +84,7 @@ void audit_bpf(struct audit_ctx *c);       /* bpf.c: eBPF sysctls and loaded obj
 void audit_cpu(struct audit_ctx *c);       /* cpu.c: vulnerabilities, SMT, boot parameters */
 void audit_isolation(struct audit_ctx *c); /* isolation.c: seccomp, namespaces, LSMs, sysctls */
 void audit_hiding(struct audit_ctx *c);    /* hiding.c: hidden processes and modules */
+void audit_kconfig(struct audit_ctx *c);   /* kconfig.c: the kernel's build-time hardening */
 void audit_hiding_bpf(struct audit_ctx *c); /* hiding_bpf.c: BPF programs hidden from bpf(2) */
 
 /* ---- parsers shared with tests and fuzzers ---- */

@@ -112,11 +112,11 @@ char audit_config_lookup(const char *config, const char *option)
 	return 'n';
 }
 
-/* Reads proc/config.gz (zlib reads plain text transparently, which fixtures use). */
-static char *load_config(const struct audit_ctx *c)
+/* Reads a gzip or plain-text file under the root (zlib reads both). */
+static char *load_gz(const struct audit_ctx *c, const char *rel)
 {
 	char path[4096];
-	gzFile gz = gzopen(audit_path(c, "proc/config.gz", path, sizeof(path)), "rb");
+	gzFile gz = gzopen(audit_path(c, rel, path, sizeof(path)), "rb");
 	if (!gz)
 		return NULL;
 	struct sbuf b = { 0 };
@@ -130,6 +130,25 @@ static char *load_config(const struct audit_ctx *c)
 		return NULL;
 	}
 	return sbuf_take(&b);
+}
+
+/* proc/config.gz, else the distribution's boot/config-RELEASE. */
+static char *load_config(const struct audit_ctx *c)
+{
+	char *cfg = load_gz(c, "proc/config.gz");
+	if (cfg)
+		return cfg;
+	char *rel = NULL, boot[300];
+	if (audit_read(c, "proc/sys/kernel/osrelease", &rel) < 0)
+		return NULL;
+	snprintf(boot, sizeof(boot), "boot/config-%s", rel);
+	free(rel);
+	return strchr(boot, '/') == strrchr(boot, '/') ? load_gz(c, boot) : NULL;
+}
+
+bool audit_config_available(struct audit_ctx *c)
+{
+	return audit_config(c, "MODULES") != 0;
 }
 
 char audit_config(struct audit_ctx *c, const char *option)

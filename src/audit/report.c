@@ -218,6 +218,7 @@ struct moat_audit_report *moat_audit_run(const struct moat_audit_opts *opts, str
 	audit_cpu(&c);
 	audit_isolation(&c);
 	audit_hiding(&c);
+	audit_kconfig(&c);
 	free(c.config);
 	free(own_tgids);
 	moat_kinv_free(own_inv);

@@ -33,6 +33,8 @@ char *cli_read_file(const char *path, size_t *len, struct moat_error *err);
 /* An option's unsigned number (decimal, 0x hex or 0 octal), at most max;
  * false for anything else ("-1", "12k", "", too large). */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *v);
+/* A duration option: seconds > 0 (decimals allowed, at most 1e7); false otherwise. */
+bool cli_parse_seconds(const char *s, double *v);
 /* Dispatches argv[0] over a NULL-name-terminated table of subcommands. */
 int cli_dispatch(const char *prefix, const struct cli_cmd *table, int argc, char **argv);
 
@@ -43,6 +45,9 @@ int cmd_bpf_disasm(int argc, char **argv);
 int cmd_bpf_run(int argc, char **argv);
 int cmd_bpf_verify(int argc, char **argv);
 int cmd_bpf_conformance(int argc, char **argv);
+int cmd_bpf_jit(int argc, char **argv);
+int cmd_bpf_load(int argc, char **argv);
+int cmd_bpf_unload(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
 int cmd_trace(int argc, char **argv);

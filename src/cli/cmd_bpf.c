@@ -4,9 +4,8 @@
 #include "cli/cli.h"
 
 extern const char cmd_bpf_asm_usage[], cmd_bpf_disasm_usage[], cmd_bpf_run_usage[],
-	cmd_bpf_verify_usage[], cmd_bpf_conformance_usage[], cmd_bpf_jit_usage[];
-/* cmd_bpf_jit.c (declared here rather than in cli.h, which it does not own) */
-int cmd_bpf_jit(int argc, char **argv);
+	cmd_bpf_verify_usage[], cmd_bpf_conformance_usage[], cmd_bpf_jit_usage[],
+	cmd_bpf_load_usage[], cmd_bpf_unload_usage[];
 
 const struct cli_cmd cli_bpf_cmds[] = {
 	{ "asm", "assemble a .s file to raw bytecode", cmd_bpf_asm_usage, cmd_bpf_asm, NULL },
@@ -18,6 +17,10 @@ const struct cli_cmd cli_bpf_cmds[] = {
 	{ "conformance", "run the BPF conformance suite's .data files", cmd_bpf_conformance_usage,
 	  cmd_bpf_conformance, NULL },
 	{ "jit", "compile a program to x86-64 and show the code", cmd_bpf_jit_usage, cmd_bpf_jit,
+	  NULL },
+	{ "load", "load a program into the kernel and attach it where its section says",
+	  cmd_bpf_load_usage, cmd_bpf_load, NULL },
+	{ "unload", "remove what bpf load --pin left in force", cmd_bpf_unload_usage, cmd_bpf_unload,
 	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -50,7 +50,14 @@ const char cmd_run_usage[] =
 	"  --cap-drop CAP|all    drop capability CAP, or every capability\n"
 	"  --seccomp PROFILE     default (Docker's profile), unconfined, or a profile file\n"
 	"  --device PATH[:rwm]   allow the host device PATH, created at the same path\n"
-	"  --net none|host       none (default): a network namespace with only lo;\n"
+	"  --net none|private|host\n"
+	"                        none (default): a network namespace with only lo;\n"
+	"                        private (root): lo and eth0, one end of a veth pair\n"
+	"                        whose host end moatN routes for it: eth0 has\n"
+	"                        10.88.a.b/30, the host end the address before it\n"
+	"                        (printed as a note); nothing is forwarded beyond\n"
+	"                        the host; 'moat fw load RULES --dev moatN' filters\n"
+	"                        what the container sends and receives;\n"
 	"                        host: the host's network\n"
 	"  -t, --tty             allocate a pseudo-terminal for CMD\n"
 	"  -i, --interactive     pass standard input (otherwise /dev/null)\n"
@@ -177,9 +184,14 @@ static int parse_value(struct run_cli *c, int opt, char *arg, struct moat_error 
 		c->trace = arg ? TRACE_JSON : TRACE_TEXT;
 		return 0;
 	case O_NET:
-		if (strcmp(arg, "none") && strcmp(arg, "host"))
-			return moat_error_set(err, EINVAL, "bad network '%s' (want none or host)", arg);
-		s->net = !strcmp(arg, "host") ? MOAT_NET_HOST : MOAT_NET_NONE;
+		if (!strcmp(arg, "none"))
+			s->net = MOAT_NET_NONE;
+		else if (!strcmp(arg, "host"))
+			s->net = MOAT_NET_HOST;
+		else if (!strcmp(arg, "private"))
+			s->net = MOAT_NET_PRIVATE;
+		else
+			return moat_error_set(err, EINVAL, "bad network '%s' (want none, private or host)", arg);
 		return 0;
 	default:
 		return moat_error_set(err, EINVAL, "unknown option");

@@ -13,12 +13,14 @@
 #define PROFILE_HELP \
 	"PROFILE is a file in moat's text format or Docker/OCI JSON (told apart by a\n" \
 	"  leading '{'), '-' for standard input, or @docker-default for the profile\n" \
-	"  built into moat (Docker's default, resolved for amd64 and Docker's default\n" \
-	"  capabilities).  docs/seccomp.md describes both formats.\n" \
+	"  built into moat (Docker's default for amd64, with its capability\n" \
+	"  conditions).  docs/seccomp.md describes both formats.\n" \
 	"\n" \
-	"  --caps LIST      JSON: the capabilities the container keeps, for the\n" \
-	"                   profile's includes/excludes (comma-separated, 'all' or\n" \
-	"                   'none'; default: Docker's 14 default capabilities)\n" \
+	"  --caps LIST      the capabilities the container keeps, for JSON\n" \
+	"                   includes/excludes and the text format's 'with CAP' /\n" \
+	"                   'without CAP' rules (comma-separated, 'all' or 'none';\n" \
+	"                   default: Docker's 14 default capabilities); show also\n" \
+	"                   takes 'keep', which prints the conditions unresolved\n" \
 	"  --kernel X.Y     JSON: the kernel version for \"minKernel\" (default: the\n" \
 	"                   running kernel)\n"
 
@@ -111,7 +113,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct s
 static struct moat_seccomp_policy *load(const struct sc_args *a, struct moat_error *err)
 {
 	if (!strcmp(a->profile, BUILTIN))
-		return moat_seccomp_docker_default(err);
+		return moat_seccomp_builtin(&a->po, err);
 	size_t len;
 	MOAT_AUTO(free) char *text = cli_read_file(a->profile, &len, err);
 	if (!text)

@@ -109,3 +109,13 @@ bool cli_parse_u64(const char *s, uint64_t max, uint64_t *v)
 	*v = x;
 	return true;
 }
+
+bool cli_parse_seconds(const char *s, double *v)
+{
+	char *end;
+	double x = strtod(s, &end);
+	if (end == s || *end || !(x > 0) || x > 1e7)
+		return false;
+	*v = x;
+	return true;
+}

@@ -4,18 +4,17 @@
  * to open or create any other node, so a node smuggled in through a volume,
  * or made with mknod, stays useless.  On v1 the rules are written to
  * devices.deny ("a": everything) and devices.allow; on v2 they become a
- * cgroup-device BPF program (devices_prog.c) attached to the directory.
+ * cgroup-device BPF program (compile/devices) attached to the directory.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <moat/kernel.h>
+#include <moat/kernel_cgroup.h>
 
 #include "sandbox/sandbox_internal.h"
 #include "util/cleanup.h"
@@ -90,18 +89,9 @@ int sbx_devices_v2(const char *dir, const struct moat_sandbox_spec *spec, struct
 	moat_prog_free(prog);
 	if (!kp)
 		return -1;
-	/* Attached without BPF_F_ALLOW_MULTI: the program is the directory's one
-	 * device filter, and the kernel drops it with the directory.  (src/kernel
-	 * has no attach call yet; this is the only raw bpf(2) in the sandbox.) */
-	MOAT_AUTO(close) int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.target_fd = (uint32_t)dfd;
-	a.attach_bpf_fd = (uint32_t)moat_kprog_fd(kp);
-	a.attach_type = BPF_CGROUP_DEVICE;
-	int r = dfd < 0 ? -1 : (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a));
-	if (r < 0)
-		r = moat_error_set(err, errno, "attaching the device program to %s: %s", dir, strerror(errno));
+	/* Exclusive: the program is the directory's one device filter, no
+	 * descendant may loosen it, and the kernel drops it with the directory. */
+	int r = moat_cgroup_attach(moat_kprog_fd(kp), dir, MOAT_CGROUP_DEVICE, MOAT_CGROUP_EXCLUSIVE, err);
 	moat_kprog_free(kp);
 	return r;
 }

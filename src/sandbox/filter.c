@@ -1,7 +1,8 @@
 /*
  * The container's seccomp filter: the profile (Docker's default built into
- * libmoat, or a file in moat's text format or Docker/OCI JSON) is parsed
- * and compiled by compile/seccomp before anything of the container exists,
+ * libmoat, or a file in moat's text format or Docker/OCI JSON) is parsed for
+ * the container's capabilities (so --cap-add sys_admin allows mount, as in
+ * Docker) and compiled by compile/seccomp before anything of the container exists,
  * so a broken profile fails the run cleanly; the command's process installs
  * the verified program as its last step before execve.
  */
@@ -36,19 +37,12 @@ int sbx_filter_prepare(const struct moat_sandbox_spec *spec, struct moat_cbpf_in
 	*n = 0;
 	if (spec->seccomp == MOAT_SECCOMP_UNCONFINED)
 		return 0;
-	struct moat_seccomp_policy *pol;
-	if (spec->seccomp == MOAT_SECCOMP_FILE) {
-		char caps[1024];
-		caps_list(spec->caps, caps, sizeof(caps));
-		MOAT_OPTS(moat_seccomp_parse_opts, o, .caps = caps);
-		pol = moat_seccomp_load(spec->seccomp_file, &o, err);
-	} else {
-		if (spec->caps & ~moat_cap_default())
-			sbx_note(spec, "the built-in seccomp profile is Docker's resolved for its default "
-				       "capabilities: added capabilities do not widen it (give Docker's JSON "
-				       "profile with --seccomp FILE to resolve it for this container's)");
-		pol = moat_seccomp_docker_default(err);
-	}
+	char caps[1024];
+	caps_list(spec->caps, caps, sizeof(caps));
+	MOAT_OPTS(moat_seccomp_parse_opts, o, .caps = caps);
+	struct moat_seccomp_policy *pol = spec->seccomp == MOAT_SECCOMP_FILE
+						  ? moat_seccomp_load(spec->seccomp_file, &o, err)
+						  : moat_seccomp_builtin(&o, err);
 	if (!pol)
 		return -1;
 	int r = moat_seccomp_compile(pol, NULL, insns, n, NULL, err);

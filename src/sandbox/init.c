@@ -176,10 +176,16 @@ int sbx_child_main(void *arg)
 	 * read below sees end-of-file and we leave. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (read(a->sync_fd, &c, 1) != 1)
+	struct sbx_net net = { .slot = -1 };
+	if (read(a->sync_fd, &c, 1) != 1 ||
+	    (s->net == MOAT_NET_PRIVATE && read(a->sync_fd, &net, sizeof(net)) != (ssize_t)sizeof(net)))
 		_exit(1);
 	close(a->sync_fd);
 	if (sbx_cgroup_join(a->cgroup, &e) < 0)
+		goto fail;
+	if (s->net != MOAT_NET_HOST && sbx_net_lo_up(&e) < 0)
+		goto fail;
+	if (net.slot >= 0 && sbx_net_setup_peer(&net, &e) < 0)
 		goto fail;
 	umask(0);
 	const char *host = s->hostname ? s->hostname : s->name;

@@ -74,6 +74,9 @@ static int validate(const struct moat_sandbox_spec *s, const char *name, char *r
 					      strerror(errno));
 	if (s->workdir && s->workdir[0] != '/')
 		return moat_error_set(err, EINVAL, "working directory '%s' is not absolute", s->workdir);
+	if (s->net == MOAT_NET_PRIVATE && geteuid() != 0)
+		return moat_error_set(err, EPERM, "a private network needs root (it creates a veth pair "
+						  "on the host); use --net none");
 	return sbx_rlimits_check(s, err);
 }
 
@@ -132,6 +135,7 @@ struct run_state {
 	struct sbx_child_args args;
 	struct sbx_cgroup cg;
 	struct sbx_tty tty;
+	struct sbx_net net;
 	int sync[2], msg[2], sfd;
 	sigset_t old;
 	void *stack;
@@ -152,7 +156,7 @@ static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error 
 {
 	const struct moat_sandbox_spec *s = rs->args.spec;
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-	if (s->net == MOAT_NET_NONE)
+	if (s->net != MOAT_NET_HOST)
 		flags |= CLONE_NEWNET;
 	if (rootless)
 		flags |= CLONE_NEWUSER;
@@ -170,15 +174,23 @@ static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error 
 	rs->sync[1] = -1;
 	close(rs->msg[1]);
 	rs->msg[1] = -1;
+	bool priv = s->net == MOAT_NET_PRIVATE;
 	if ((rootless && sbx_userns_map(pid, getuid(), getgid(), err) < 0) ||
+	    (priv && sbx_net_create(&rs->net, pid, err) < 0) ||
 	    sbx_state_add_init(s->name, pid, err) < 0 ||
 	    (s->on_start && s->on_start(s->on_start_arg, pid, cgroup_v2(&rs->cg), err) < 0) ||
-	    write(rs->sync[0], "g", 1) != 1) {
+	    write(rs->sync[0], "g", 1) != 1 ||
+	    (priv && write(rs->sync[0], &rs->net, sizeof(rs->net)) != (ssize_t)sizeof(rs->net))) {
 		if (!err || !err->errnum)
 			moat_error_set(err, errno, "starting the container: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		sbx_net_destroy(&rs->net);
 		return -1;
+	}
+	if (priv) {
+		char d[128];
+		sbx_note(s, "network: %s", sbx_net_describe(&rs->net, d, sizeof(d)));
 	}
 	return pid;
 }
@@ -245,8 +257,9 @@ int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct m
 	s.name = name;
 	struct run_state rs = {
 		.args = { .spec = &s, .tty_fd = -1, .userns = rootless, .cgroupns = true,
-			  .rootfs = { .root = root, .userns = rootless, .own_netns = s.net == MOAT_NET_NONE } },
+			  .rootfs = { .root = root, .userns = rootless, .own_netns = s.net != MOAT_NET_HOST } },
 		.tty = { .master = -1, .slave = -1 },
+		.net = { .slot = -1 },
 		.sync = { -1, -1 }, .msg = { -1, -1 }, .sfd = -1,
 	};
 	sigprocmask(SIG_SETMASK, NULL, &rs.old);
@@ -276,6 +289,7 @@ int moat_sandbox_run(const struct moat_sandbox_spec *spec, int *status, struct m
 		munmap(rs.stack, CHILD_STACK);
 	if (s.tty)
 		sbx_tty_close(&rs.tty);
+	sbx_net_destroy(&rs.net);
 out_cgroup:
 	sbx_cgroup_destroy(&rs.cg);
 out_state:

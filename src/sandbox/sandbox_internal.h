@@ -97,6 +97,25 @@ int sbx_state_add_cgroups(const char *name, const struct sbx_cgroup *cg, struct 
 int sbx_state_add_init(const char *name, pid_t init, struct moat_error *err);
 void sbx_state_remove(const char *name);
 
+/* --- net.c: the container's network -------------------------------------- */
+struct sbx_net {
+	int slot;                 /* 0..16383, -1: no veth pair */
+	char host_if[16];         /* "moatN", the host end */
+	uint32_t host_addr, peer_addr; /* network byte order */
+	int prefix;
+};
+/* In the container (its own network namespace): brings lo up. */
+int sbx_net_lo_up(struct moat_error *err);
+/* On the host: the veth pair "moatN" <-> pid's "eth0", the host end
+ * addressed and up.  On error nothing is left and n->slot is -1. */
+int sbx_net_create(struct sbx_net *n, pid_t pid, struct moat_error *err);
+/* In the container: eth0's address, up, default route via the host end. */
+int sbx_net_setup_peer(const struct sbx_net *n, struct moat_error *err);
+/* Deletes the host end (and so the pair) when there is one. */
+void sbx_net_destroy(struct sbx_net *n);
+/* "container eth0 10.88.0.2/30, host moat0 10.88.0.1" into buf. */
+const char *sbx_net_describe(const struct sbx_net *n, char *buf, size_t len);
+
 /* --- init.c: the container's PID 1 --------------------------------------- */
 /* Messages from inside to the waiting moat, over a close-on-exec pipe. */
 enum { SBX_MSG_SETUP = 1, SBX_MSG_EXEC = 2 };
@@ -110,7 +129,8 @@ struct sbx_msg {
 struct sbx_child_args {
 	const struct moat_sandbox_spec *spec;
 	struct sbx_rootfs_opts rootfs;
-	int sync_fd;  /* reads one byte when the outside is ready; EOF: moat died */
+	int sync_fd;  /* reads one byte when the outside is ready (then, with a private
+		       * network, its struct sbx_net); EOF: moat died */
 	int msg_fd;   /* writes struct sbx_msg on failure */
 	int tty_fd;   /* pty slave for the command, or -1 */
 	bool userns;

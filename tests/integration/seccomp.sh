@@ -91,6 +91,33 @@ must_fail 2 "unknown option" "$MOAT" seccomp compile --frob "$docker"
 must_fail 2 "unknown syscall to test" "$MOAT" seccomp test "$docker" frobnicate
 must_fail 2 "non-numeric argument" "$MOAT" seccomp test "$docker" read 12k
 must_fail 2 "seven arguments" "$MOAT" seccomp test "$docker" read 1 2 3 4 5 6 7
+# ---- capability conditions: the built-in profile widens like Docker's JSON
+[ "$("$MOAT" seccomp test @docker-default mount)" = "$("$MOAT" seccomp test "$docker" mount)" ] &&
+	"$MOAT" seccomp test @docker-default mount | grep -q "errno EPERM" && pass "mount: EPERM with Docker's default capabilities" || fail "mount default"
+"$MOAT" seccomp test @docker-default mount --caps CAP_SYS_ADMIN | grep -q "allow" && pass "mount: allowed with CAP_SYS_ADMIN" || fail "mount with sys_admin"
+for caps in CAP_SYS_ADMIN CAP_SYS_PTRACE,CAP_SYS_TIME,CAP_BPF all none sys_module,perfmon; do
+	"$MOAT" seccomp show --caps "$caps" @docker-default >"$tmp/b" && "$MOAT" seccomp show --kernel 6.1 --caps "$caps" "$docker" >"$tmp/j" &&
+		cmp -s "$tmp/b" "$tmp/j" && pass "built-in = Docker's JSON for caps $caps" || fail "built-in differs from the JSON for caps $caps"
+done
+"$MOAT" seccomp show --caps keep @docker-default >"$tmp/keep.profile"
+grep -qx "with sys_admin allow .*mount.*" "$tmp/keep.profile" && grep -qx "without sys_admin errno ENOSYS clone3" "$tmp/keep.profile" &&
+	pass "show --caps keep prints the conditions" || fail "show --caps keep"
+"$MOAT" seccomp show --caps CAP_SYS_ADMIN "$tmp/keep.profile" | cmp -s - <("$MOAT" seccomp show --caps CAP_SYS_ADMIN @docker-default) &&
+	pass "the kept text parses back to the same policy" || fail "kept text round trip"
+must_fail 1 "a policy with conditions left does not compile" "$MOAT" seccomp compile --caps keep "$tmp/keep.profile"
+grep -q "still depends on capabilities" "$MF_ERR" && pass "the error says why" || fail "keep compile error: $(cat "$MF_ERR")"
+printf 'default errno EPERM\nwith sys_nosuch allow read\n' >"$tmp/badcap.profile"
+must_fail 1 "an unknown capability" "$MOAT" seccomp compile "$tmp/badcap.profile"
+grep -q "badcap.profile:2:6: expected a capability name after 'with'" "$MF_ERR" && pass "named with line and column" || fail "badcap: $(cat "$MF_ERR")"
+if [ "$(id -u)" = 0 ]; then
+	out=$("$MOAT" run -- sh -c 'mount -t tmpfs none /tmp 2>&1 && echo mounted' 2>&1)
+	[[ "$out" != *mounted* ]] && pass "moat run: mount is refused with Docker's default capabilities" || fail "mount allowed: $out"
+	out=$("$MOAT" run --cap-add sys_admin -- sh -c 'mount -t tmpfs none /tmp && echo mounted' 2>&1)
+	[[ "$out" == *mounted* ]] && pass "moat run --cap-add sys_admin: the seccomp profile lets mount through" || fail "cap-add sys_admin: $out"
+else
+	skip "moat run needs root"
+fi
+
 must_fail 2 "unknown subcommand" "$MOAT" seccomp frob
 must_fail 1 "bad --kernel" "$MOAT" seccomp compile --kernel six "$docker"
 "$MOAT" help seccomp compile | grep -q '^usage: moat seccomp compile' && pass "help seccomp compile" || fail "help"

@@ -195,6 +195,22 @@ static const struct fxcase cases[] = {
 	{ "modules on a kernel without module support", "proc/kallsyms=0 T a\n0 T b [rk]\n", "hiding.modules", RISK, "shows none" },
 	{ "every module listed", "proc/modules=ext4 1 0 - Live 0x0\n|sys/module/ext4/initstate=live|proc/kallsyms=0 T a [ext4]\n", "hiding.modules", OK, "every module" },
 	{ "built-in modules in /sys/module are not loadable ones", "sys/module/printk/parameters/x=1|proc/kallsyms=0 T a\n", "hiding.modules", OK, "none found" },
+	/* the kernel's build configuration */
+	{ "no configuration anywhere: one info line", "", "kconfig.available", INFO, "build checks not performed" },
+	{ "a protection that is built in", "proc/config.gz=CONFIG_STRICT_KERNEL_RWX=y\n", "kconfig.strict_kernel_rwx", OK, "CONFIG_STRICT_KERNEL_RWX=y" },
+	{ "a missing protection is a risk with the fix", "proc/config.gz=# CONFIG_RANDOMIZE_BASE is not set\n", "kconfig.kaslr", RISK, "missing: the kernel is loaded at a random address" },
+	{ "the older name of an option counts", "proc/config.gz=CONFIG_PAGE_TABLE_ISOLATION=y\n", "kconfig.pti", OK, "CONFIG_PAGE_TABLE_ISOLATION=y" },
+	{ "neither name: both are said", "proc/config.gz=CONFIG_X=y\n", "kconfig.retpoline", RISK, "(nor CONFIG_RETPOLINE=y)" },
+	{ "a boot parameter gives the protection", "proc/config.gz=CONFIG_X=y\n|proc/cmdline=quiet init_on_alloc=1", "kconfig.init_on_alloc", OK, "boot parameter init_on_alloc=1" },
+	{ "a boot parameter removes the surface", "proc/config.gz=CONFIG_IA32_EMULATION=y\n|proc/cmdline=ia32_emulation=0", "kconfig.ia32_emulation", OK, "boot parameter ia32_emulation=0" },
+	{ "surface compiled in", "proc/config.gz=CONFIG_PROC_KCORE=y\n", "kconfig.proc_kcore", WARN, "compiled in: /proc/kcore" },
+	{ "surface compiled out", "proc/config.gz=# CONFIG_PROC_KCORE is not set\n", "kconfig.proc_kcore", OK, "compiled out" },
+	{ "/dev/mem confined by IO_STRICT_DEVMEM", "proc/config.gz=CONFIG_DEVMEM=y\nCONFIG_IO_STRICT_DEVMEM=y\n", "kconfig.devmem", OK, "CONFIG_IO_STRICT_DEVMEM=y" },
+	{ "/dev/mem unconfined", "proc/config.gz=CONFIG_DEVMEM=y\nCONFIG_STRICT_DEVMEM=y\n", "kconfig.devmem", RISK, "compiled in: /dev/mem" },
+	{ "module options do not apply without modules", NOMOD, "kconfig.module_sig", OK, "does not apply" },
+	{ "module options apply with modules", "proc/config.gz=CONFIG_MODULES=y\n", "kconfig.module_sig", WARN, "missing: module signatures" },
+	{ "boot/config-RELEASE when proc/config.gz is absent", SYSK "osrelease=6.1.0-test|boot/config-6.1.0-test=CONFIG_VMAP_STACK=y\n", "kconfig.vmap_stack", OK, "CONFIG_VMAP_STACK=y" },
+	{ "a release with a slash reads no file", SYSK "osrelease=../x|boot/config-../x=CONFIG_VMAP_STACK=y\n", "kconfig.available", INFO, "unavailable" },
 };
 
 static void run_cases(void)

@@ -3,11 +3,9 @@
  * hierarchy) its enforcement on a process in a v2 cgroup. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include <moat/moat.h>
 #include "sandbox/sandbox_internal.h"
 #include "tap.h"
+#include "testenv.h"
 
 enum { BLK = 1, CHR = 2, MKNOD = 1, READ = 2, WRITE = 4 };
 
@@ -76,20 +75,9 @@ static void test_vm(void)
 	moat_prog_free(p);
 }
 
-/* The cgroup v2 mount point, or NULL. */
-static const char *v2_mount(void)
-{
-	static const char *const cands[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	struct statfs s;
-	for (size_t i = 0; i < 2; i++)
-		if (statfs(cands[i], &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC)
-			return cands[i];
-	return NULL;
-}
-
 static void test_enforced(void)
 {
-	const char *mnt = v2_mount();
+	const char *mnt = test_cgroup2_mount();
 	if (geteuid() != 0 || !mnt) {
 		skip("needs root and a cgroup v2 hierarchy");
 		return;

@@ -25,15 +25,10 @@
 #include "compile/seccomp/jsonin.h"
 #include "compile/seccomp/policy.h"
 
-static const char *const docker_caps[] = {
-	"CAP_CHOWN",  "CAP_DAC_OVERRIDE",     "CAP_FSETID",     "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID",          "CAP_SETUID",     "CAP_SETFCAP", "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-};
-
 struct ctx {
 	const char *file;
-	const char *caps; /* NULL = Docker's defaults */
+	const char *caps; /* sc_caps_opt(): NULL = Docker's defaults, "keep", ... */
+	bool keep;        /* capability conditions stay in the rules */
 	int kmaj, kmin;
 	uint32_t default_errno;
 	struct moat_seccomp_policy *p;
@@ -58,35 +53,6 @@ static int want(struct ctx *c, const struct jv *v, enum jv_kind k, const char *w
 	return 0;
 }
 
-/* Capability names compare without case and without the CAP_ prefix. */
-static bool cap_eq(const char *a, size_t alen, const char *b)
-{
-	if (alen > 4 && !strncasecmp(a, "CAP_", 4))
-		a += 4, alen -= 4;
-	if (!strncasecmp(b, "CAP_", 4))
-		b += 4;
-	return strlen(b) == alen && !strncasecmp(a, b, alen);
-}
-
-static bool has_cap(const struct ctx *c, const char *cap)
-{
-	if (!c->caps) {
-		for (size_t i = 0; i < sizeof(docker_caps) / sizeof(docker_caps[0]); i++)
-			if (cap_eq(docker_caps[i], strlen(docker_caps[i]), cap))
-				return true;
-		return false;
-	}
-	if (!strcmp(c->caps, "all"))
-		return true;
-	for (const char *p = c->caps; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n && cap_eq(p, n, cap))
-			return true;
-		p += n + (p[n] == ',');
-	}
-	return false;
-}
-
 static int kernel_ge(struct ctx *c, const struct jv *v, bool *ge)
 {
 	int a = 0, b = 0;
@@ -103,7 +69,8 @@ static int kernel_ge(struct ctx *c, const struct jv *v, bool *ge)
  * the arch listed, every capability held, the kernel at least minKernel)
  * or its "excludes" (any listed fact drops it).
  */
-static int entry_applies(struct ctx *c, const struct jv *f, bool includes, bool *applies)
+static int entry_applies(struct ctx *c, const struct jv *f, bool includes, bool *applies,
+			 struct sc_rule *conds)
 {
 	*applies = true;
 	if (!f || f->kind == JV_NULL)
@@ -124,11 +91,19 @@ static int entry_applies(struct ctx *c, const struct jv *f, bool includes, bool 
 			const struct jv *it = &list->items[i];
 			if (want(c, it, JV_STR, k ? "a capability" : "an architecture") < 0)
 				return -EINVAL;
-			bool m = k ? has_cap(c, it->s) : !strcmp(it->s, "amd64");
+			if (k && c->keep) { /* kept as a condition of the rules */
+				if (!sc_caps_append(includes ? conds->with : conds->without, it->s,
+						    strlen(it->s)))
+					return fail(c, it, "too many capabilities in one condition");
+				continue;
+			}
+			bool m = k ? sc_caps_hold(c->caps, it->s, strlen(it->s)) : !strcmp(it->s, "amd64");
 			any |= m;
 			all &= m;
 		}
 		/* includes: amd64 listed, every capability held; excludes: any match */
+		if (k && c->keep)
+			continue;
 		if (includes ? !(k ? all : any) : any)
 			*applies = false;
 	}
@@ -267,13 +242,17 @@ static int entry_rules(struct ctx *c, const struct jv *e, struct sc_rule *rules,
 static int entry(struct ctx *c, const struct jv *e)
 {
 	bool inc, exc;
-	struct sc_rule rules[SC_MAX_CMPS];
+	struct sc_rule rules[SC_MAX_CMPS], conds = { 0 };
 	size_t nrules;
 	if (want(c, e, JV_OBJ, "a \"syscalls\" entry") < 0 ||
-	    entry_applies(c, jv_get(e, "includes"), true, &inc) < 0 ||
-	    entry_applies(c, jv_get(e, "excludes"), false, &exc) < 0 ||
+	    entry_applies(c, jv_get(e, "includes"), true, &inc, &conds) < 0 ||
+	    entry_applies(c, jv_get(e, "excludes"), false, &exc, &conds) < 0 ||
 	    entry_rules(c, e, rules, &nrules) < 0)
 		return -EINVAL;
+	for (size_t k = 0; k < nrules; k++) {
+		memcpy(rules[k].with, conds.with, sizeof(conds.with));
+		memcpy(rules[k].without, conds.without, sizeof(conds.without));
+	}
 	const struct jv *names = jv_get(e, "names"), *one = jv_get(e, "name");
 	if (names && names->kind != JV_NULL && want(c, names, JV_ARR, "\"names\"") < 0)
 		return -EINVAL;
@@ -327,11 +306,8 @@ struct moat_seccomp_policy *sc_parse_docker(const char *text, size_t len, const 
 					    struct moat_error *err)
 {
 	struct ctx c = { .file = name ? name : "", .err = err };
-	if (MOAT_OPTS_HAS(opts, moat_seccomp_parse_opts, caps) && opts->caps &&
-	    strcmp(opts->caps, "none"))
-		c.caps = opts->caps;
-	else if (MOAT_OPTS_HAS(opts, moat_seccomp_parse_opts, caps) && opts->caps)
-		c.caps = "";
+	c.caps = sc_caps_opt(opts);
+	c.keep = c.caps && !strcmp(c.caps, "keep");
 	const char *kv = MOAT_OPTS_HAS(opts, moat_seccomp_parse_opts, kernel) ? opts->kernel : NULL;
 	struct utsname u;
 	if (!kv && uname(&u) == 0)

@@ -308,6 +308,12 @@ int moat_seccomp_compile(const struct moat_seccomp_policy *policy,
 	moat_error_clear(err);
 	uint32_t allow_as = MOAT_OPTS_HAS(opts, moat_seccomp_compile_opts, allow_as)
 				    ? opts->allow_as : 0;
+	for (size_t i = 0; i < policy->rules.n; i++)
+		if (sc_rule_conditional(&policy->rules.v[i]))
+			return moat_error_at(err, EINVAL, policy->name, policy->rules.v[i].line,
+					     policy->rules.v[i].col,
+					     "a rule still depends on capabilities ('with'/'without'): "
+					     "parse the profile for the container's capability set");
 	struct sc_gen g = { .a_word = -1 };
 	size_t nsys = 0, nranges = 0;
 	struct moat_cbpf_insn *p = NULL;

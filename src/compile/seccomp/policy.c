@@ -3,10 +3,12 @@
  * the compiled programs are tested against), actions as the text format
  * spells them, and the entry points that pick a parser.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <moat/syscalls.h>
 
@@ -46,9 +48,9 @@ static bool same_cmps(const struct sc_rule *a, const struct sc_rule *b)
 
 int sc_policy_add(struct moat_seccomp_policy *p, const struct sc_rule *r, struct moat_error *err)
 {
-	for (size_t i = 0; i < p->rules.n; i++) {
+	for (size_t i = 0; !sc_rule_conditional(r) && i < p->rules.n; i++) {
 		const struct sc_rule *o = &p->rules.v[i];
-		if (o->nr != r->nr)
+		if (o->nr != r->nr || sc_rule_conditional(o))
 			continue;
 		if (o->ncmp && !same_cmps(o, r))
 			continue;
@@ -118,6 +120,82 @@ uint32_t moat_seccomp_policy_eval(const struct moat_seccomp_policy *policy,
 			return r->action;
 	}
 	return policy->def;
+}
+
+/* ------------------------------------------------------------- capabilities */
+
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+	"setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+	"ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
+	"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
+	"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+
+/* Docker's default capability set. */
+static const char *const docker_caps[] = {
+	"chown", "dac_override", "fsetid", "fowner", "mknod", "net_raw", "setgid", "setuid",
+	"setfcap", "setpcap", "net_bind_service", "sys_chroot", "kill", "audit_write",
+};
+
+/* cap without "CAP_", in a (len bytes); names compare without case. */
+static bool cap_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen > 4 && !strncasecmp(a, "CAP_", 4))
+		a += 4, alen -= 4;
+	if (blen > 4 && !strncasecmp(b, "CAP_", 4))
+		b += 4, blen -= 4;
+	return alen == blen && !strncasecmp(a, b, alen);
+}
+
+static bool in_table(const char *const *t, size_t n, const char *cap, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cap_eq(t[i], strlen(t[i]), cap, len))
+			return true;
+	return false;
+}
+
+bool sc_cap_known(const char *cap, size_t len)
+{
+	return in_table(cap_names, MOAT_ARRAY_SIZE(cap_names), cap, len);
+}
+
+const char *sc_caps_opt(const struct moat_seccomp_parse_opts *opts)
+{
+	const char *c = MOAT_OPTS_HAS(opts, moat_seccomp_parse_opts, caps) ? opts->caps : NULL;
+	return c && !strcmp(c, "none") ? "" : c;
+}
+
+bool sc_caps_hold(const char *caps, const char *cap, size_t caplen)
+{
+	if (!caps)
+		return in_table(docker_caps, MOAT_ARRAY_SIZE(docker_caps), cap, caplen);
+	if (!strcmp(caps, "all"))
+		return true;
+	for (const char *p = caps; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && cap_eq(p, n, cap, caplen))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+bool sc_caps_append(char *list, const char *cap, size_t len)
+{
+	if (len > 4 && !strncasecmp(cap, "CAP_", 4))
+		cap += 4, len -= 4;
+	size_t at = strlen(list);
+	if (at + (at != 0) + len + 1 > SC_CAPS_LEN)
+		return false;
+	if (at)
+		list[at++] = ',';
+	for (size_t i = 0; i < len; i++)
+		list[at++] = (char)tolower((unsigned char)cap[i]);
+	list[at] = '\0';
+	return true;
 }
 
 /* ------------------------------------------------------------------ actions */
@@ -221,7 +299,7 @@ struct moat_seccomp_policy *moat_seccomp_parse(const char *text, size_t len, con
 	}
 	if (f == MOAT_SECCOMP_FORMAT_JSON)
 		return sc_parse_docker(text, len, name, opts, err);
-	return sc_parse_text(text, len, name, err);
+	return sc_parse_text(text, len, name, sc_caps_opt(opts), err);
 }
 
 struct moat_seccomp_policy *moat_seccomp_load(const char *path,
@@ -265,6 +343,12 @@ const char *moat_seccomp_docker_default_text(void)
 
 struct moat_seccomp_policy *moat_seccomp_docker_default(struct moat_error *err)
 {
+	return moat_seccomp_builtin(NULL, err);
+}
+
+struct moat_seccomp_policy *moat_seccomp_builtin(const struct moat_seccomp_parse_opts *opts,
+						 struct moat_error *err)
+{
 	return sc_parse_text(sc_docker_default_text, strlen(sc_docker_default_text),
-			     "<docker-default>", err);
+			     "<docker-default>", sc_caps_opt(opts), err);
 }

@@ -24,12 +24,18 @@ struct sc_cmp {
 	uint64_t mask;
 };
 
+#define SC_CAPS_LEN 96 /* capability names of one condition, comma-separated */
+
 struct sc_rule {
 	int nr;
 	uint32_t action;
 	uint32_t ncmp;
 	struct sc_cmp cmp[SC_MAX_CMPS];
 	int line, col; /* where the rule was written, for conflict messages */
+	/* Capability conditions kept unresolved (parse option caps "keep"):
+	 * the rule applies when the container holds every capability in
+	 * `with` and none in `without` ("sys_admin,sys_ptrace"; "" = none). */
+	char with[SC_CAPS_LEN], without[SC_CAPS_LEN];
 };
 
 struct moat_seccomp_policy {
@@ -59,12 +65,30 @@ uint32_t sc_newer_action(uint32_t def);
 /* Spelling of an operator ("==", "<", ...); SC_MASKED_EQ is "&". */
 const char *sc_op_str(enum sc_op op);
 
+/*
+ * Capability sets as the parse option "caps" gives them, normalized:
+ * NULL = Docker's 14 default capabilities, "all", "" = none, "keep" =
+ * conditions stay in the rules, else a comma-separated list ("CAP_X,y").
+ */
+const char *sc_caps_opt(const struct moat_seccomp_parse_opts *opts);
+/* True when the set holds capability cap ("CAP_SYS_ADMIN" or "sys_admin"). */
+bool sc_caps_hold(const char *caps, const char *cap, size_t caplen);
+/* True when cap (len bytes, with or without "CAP_") names a Linux capability. */
+bool sc_cap_known(const char *cap, size_t len);
+/* Appends cap, lower case without "CAP_", to a condition list; false when full. */
+bool sc_caps_append(char *list, const char *cap, size_t len);
+/* True when the rule has capability conditions. */
+static inline bool sc_rule_conditional(const struct sc_rule *r)
+{
+	return r->with[0] || r->without[0];
+}
+
 /* The built-in profile's text (docker_default.c). */
 extern const char sc_docker_default_text[];
 
 /* Parsers: text.c and docker.c.  Both return NULL with err set on failure. */
 struct moat_seccomp_policy *sc_parse_text(const char *text, size_t len, const char *name,
-					  struct moat_error *err);
+					  const char *caps, struct moat_error *err);
 struct moat_seccomp_policy *sc_parse_docker(const char *text, size_t len, const char *name,
 					    const struct moat_seccomp_parse_opts *opts,
 					    struct moat_error *err);

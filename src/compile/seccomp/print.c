@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <moat/syscalls.h>
@@ -34,6 +35,24 @@ static void put_conj(struct sbuf *b, const struct sc_rule *r)
 	}
 }
 
+static bool same_caps(const struct sc_rule *a, const struct sc_rule *b)
+{
+	return !strcmp(a->with, b->with) && !strcmp(a->without, b->without);
+}
+
+/* "with a with b " for the list "a,b" */
+static void put_caps(char *head, size_t size, size_t *at, const char *word, const char *list)
+{
+	for (const char *p = list; *p && *at < size;) {
+		size_t n = strcspn(p, ",");
+		int w = snprintf(head + *at, size - *at, "%s %.*s ", word, (int)n, p);
+		*at += w > 0 ? (size_t)w : 0;
+		p += n + (p[n] == ',');
+	}
+	if (*at >= size)
+		*at = size - 1;
+}
+
 char *moat_seccomp_policy_text(const struct moat_seccomp_policy *p, struct moat_error *err)
 {
 	struct sbuf b = { 0 };
@@ -42,23 +61,30 @@ char *moat_seccomp_policy_text(const struct moat_seccomp_policy *p, struct moat_
 	size_t n = p->rules.n, i = 0;
 	while (i < n) {
 		const struct sc_rule *r = &p->rules.v[i];
+		char head[256];
+		size_t hl = 0;
+		head[0] = '\0';
+		put_caps(head, sizeof(head), &hl, "with", r->with);
+		put_caps(head, sizeof(head), &hl, "without", r->without);
 		moat_seccomp_action_str(r->action, act, sizeof(act));
-		sbuf_printf(&b, "%s", act);
-		size_t col = strlen(act);
+		snprintf(head + hl, sizeof(head) - hl, "%s", act);
+		sbuf_printf(&b, "%s", head);
+		size_t col = strlen(head);
 		if (r->ncmp) {
 			sbuf_printf(&b, " %s if ", moat_syscall_name(r->nr));
 			for (; i < n && p->rules.v[i].nr == r->nr && p->rules.v[i].ncmp &&
-			       p->rules.v[i].action == r->action; i++) {
+			       p->rules.v[i].action == r->action && same_caps(&p->rules.v[i], r); i++) {
 				if (&p->rules.v[i] != r)
 					sbuf_printf(&b, " || ");
 				put_conj(&b, &p->rules.v[i]);
 			}
 		} else {
-			for (; i < n && !p->rules.v[i].ncmp && p->rules.v[i].action == r->action; i++) {
+			for (; i < n && !p->rules.v[i].ncmp && p->rules.v[i].action == r->action &&
+			       same_caps(&p->rules.v[i], r); i++) {
 				const char *name = moat_syscall_name(p->rules.v[i].nr);
 				if (col + 1 + strlen(name) > 80) {
-					sbuf_printf(&b, "\n%s", act);
-					col = strlen(act);
+					sbuf_printf(&b, "\n%s", head);
+					col = strlen(head);
 				}
 				sbuf_printf(&b, " %s", name);
 				col += 1 + strlen(name);

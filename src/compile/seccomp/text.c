@@ -7,9 +7,15 @@
  *     allow personality if arg0 == 0 || arg0 == 8
  *     allow clone if arg0 & 0x7e020000 == 0
  *     errno ENOSYS clone3
+ *     with sys_admin allow mount umount2
+ *     without sys_admin errno ENOSYS clone3
  *
  * A condition is a disjunction (||) of conjunctions (&&) of comparisons of
  * a 64-bit argument with a constant; each disjunct becomes one rule.
+ * "with CAP" / "without CAP" prefixes (repeatable) make a rule depend on
+ * the container's capabilities, as Docker's includes/excludes do: the
+ * parser drops the rules whose condition fails for the capability set it
+ * is given, or keeps the conditions (caps "keep").
  * Errors carry the file, line and column of the offending word.
  */
 #include <errno.h>
@@ -33,6 +39,7 @@ struct tok {
 };
 
 struct line {
+	const char *caps; /* sc_caps_opt() */
 	struct tok t[MAX_TOKS];
 	size_t n, i; /* token count, cursor */
 	int lineno;
@@ -216,11 +223,36 @@ static int action(struct line *l, uint32_t *a)
 	return 0;
 }
 
-/* ACTION NAME... [if CONDITION] */
+/* [with CAP | without CAP]... : the rule's capability conditions.  *applies
+ * is false when the set the parser resolves for fails one of them. */
+static int cap_prefix(struct line *l, struct sc_rule *r, bool *applies)
+{
+	bool keep = l->caps && !strcmp(l->caps, "keep");
+	*applies = true;
+	for (const struct tok *t; (t = peek(l)) && (tok_is(t, "with") || tok_is(t, "without"));) {
+		bool with = tok_is(t, "with");
+		l->i++;
+		const struct tok *c = peek(l);
+		if (!c || c->op || !sc_cap_known(c->s, c->len))
+			return fail(l, col_of(l), "expected a capability name after '%s' (sys_admin, "
+						  "CAP_NET_RAW, ...)", with ? "with" : "without");
+		l->i++;
+		if (keep) {
+			if (!sc_caps_append(with ? r->with : r->without, c->s, c->len))
+				return fail(l, c->col, "too many capabilities in one rule");
+		} else if (sc_caps_hold(l->caps, c->s, c->len) != with) {
+			*applies = false;
+		}
+	}
+	return 0;
+}
+
+/* [with CAP]... ACTION NAME... [if CONDITION] */
 static int rule_line(struct line *l, struct moat_seccomp_policy *p)
 {
 	struct sc_rule r = { .line = l->lineno };
-	if (action(l, &r.action) < 0)
+	bool applies;
+	if (cap_prefix(l, &r, &applies) < 0 || action(l, &r.action) < 0)
 		return -EINVAL;
 	size_t first = l->i;
 	while (l->i < l->n && !l->t[l->i].op && !tok_is(&l->t[l->i], "if"))
@@ -250,7 +282,7 @@ static int rule_line(struct line *l, struct moat_seccomp_policy *p)
 			snprintf(name, sizeof(name), "%.*s", (int)l->t[k].len, l->t[k].s);
 			r.nr = moat_syscall_number(name);
 			r.col = cond ? l->t[at].col : l->t[k].col;
-			if (sc_policy_add(p, &r, l->err) < 0)
+			if (applies && sc_policy_add(p, &r, l->err) < 0)
 				return -EINVAL;
 		}
 		if (!cond || l->i == l->n)
@@ -281,7 +313,7 @@ static int statement(struct line *l, struct moat_seccomp_policy *p)
 }
 
 struct moat_seccomp_policy *sc_parse_text(const char *text, size_t len, const char *name,
-					  struct moat_error *err)
+					  const char *caps, struct moat_error *err)
 {
 	struct moat_seccomp_policy *p = sc_policy_new(name, err);
 	MOAT_AUTO(free) struct line *l = calloc(1, sizeof(*l));
@@ -292,6 +324,7 @@ struct moat_seccomp_policy *sc_parse_text(const char *text, size_t len, const ch
 	}
 	l->file = p->name;
 	l->err = err;
+	l->caps = caps;
 	size_t pos = 0;
 	while (pos < len) {
 		const char *s = text + pos;

@@ -22,11 +22,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <moat/devices.h>
 #include <moat/insn.h>
 #include <moat/prog.h>
 #include <moat/verify.h>
-
-#include "sandbox/sandbox_internal.h"
 
 /* struct bpf_cgroup_dev_ctx encodings (linux/bpf.h) */
 enum { DEV_BLOCK = 1, DEV_CHAR = 2, ACC_MKNOD = 1, ACC_READ = 2, ACC_WRITE = 4 };
