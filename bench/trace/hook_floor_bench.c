@@ -13,6 +13,7 @@
  * usage: hook_floor_bench [N]   (root; default N = 200000)
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
