@@ -21,6 +21,7 @@ enum {
 	MOAT_FN_get_current_pid_tgid = 14,
 	MOAT_FN_get_current_comm = 16,
 	MOAT_FN_get_current_cgroup_id = 80,
+	MOAT_FN_get_current_ancestor_cgroup_id = 123,
 	MOAT_FN_probe_read_user = 112,
 	MOAT_FN_probe_read_kernel = 113,
 	MOAT_FN_probe_read_user_str = 114,

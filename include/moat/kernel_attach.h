@@ -49,7 +49,8 @@ MOAT_API int moat_tracepoint_field_offset(const char *category_name, const char 
 
 /*
  * The byte offset of `member` in the kernel's `struct name`, from the
- * running kernel's BTF (/sys/kernel/btf/vmlinux).  Returns 0 and *off, or
+ * running kernel's BTF (/sys/kernel/btf/vmlinux); members of anonymous
+ * structs and unions inside it count as its own (sock_common.skc_dport).  Returns 0 and *off, or
  * -ENOENT (no BTF, no such struct or member; err says which).
  */
 MOAT_API int moat_kernel_struct_offset(const char *name, const char *member, uint32_t *off,

@@ -17,6 +17,7 @@
 #ifndef MOAT_SANDBOX_H
 #define MOAT_SANDBOX_H
 
+#include <limits.h>
 #include <sys/types.h>
 
 #include <moat/devices.h>
@@ -82,6 +83,15 @@ struct moat_sandbox_spec {
 	bool interactive; /* keep stdin open (otherwise /dev/null) */
 	char *const *argv; /* the command; argv[0] is looked up in the container's PATH */
 	struct moat_sink notes; /* warnings and notes; write may be NULL */
+	/*
+	 * Called once the container's PID 1 exists (host pid `init`, waiting)
+	 * and before it does anything, with the container's cgroup v2
+	 * directory or NULL when it has none: the moment for a tracer to
+	 * attach (moat run --trace).  A negative return aborts the run, with
+	 * err set; nothing is left behind.  NULL: no call.
+	 */
+	int (*on_start)(void *arg, pid_t init, const char *cgroup_v2, struct moat_error *err);
+	void *on_start_arg;
 };
 
 /* Fills spec with the defaults.  Never fails. */
@@ -163,6 +173,21 @@ MOAT_API int moat_sandbox_kill(const char *name, int sig, struct moat_error *err
  * or created one is refused (EBUSY) unless `force`, which kills it first.
  */
 MOAT_API int moat_sandbox_delete(const char *name, bool force, struct moat_error *err);
+
+/* A running container, as moat_sandbox_find() reports it. */
+struct moat_sandbox_info {
+	pid_t owner;              /* the moat process running it */
+	pid_t init;               /* its PID 1 as the host sees it; 0 while starting */
+	char cgroup_v2[PATH_MAX]; /* its cgroup v2 directory; "" when it has none */
+};
+
+/*
+ * Finds the running container `name` (started by moat run as this user):
+ * its owner, PID 1 and cgroup v2 directory.  Returns 0, or -EINVAL (not a
+ * container name), -ENOENT (no such container running) with err set.
+ */
+MOAT_API int moat_sandbox_find(const char *name, struct moat_sandbox_info *info,
+			       struct moat_error *err);
 
 /* "64m", "1g", "4096", "1.5G" (k, m, g, t: powers of 1024) -> bytes. */
 MOAT_API int moat_size_parse(const char *s, uint64_t *bytes, struct moat_error *err);

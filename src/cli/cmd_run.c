@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <moat/sandbox.h>
+#include <moat/trace.h>
 
 #include "cli/cli.h"
 
@@ -60,6 +61,10 @@ const char cmd_run_usage[] =
 	"                        host: the host's network\n"
 	"  -t, --tty             allocate a pseudo-terminal for CMD\n"
 	"  -i, --interactive     pass standard input (otherwise /dev/null)\n"
+	"  --trace[=json]        trace the container's system calls (moat trace: every\n"
+	"                        process of it, its PID 1's setup included) and print\n"
+	"                        the strace -c style summary, or one JSON object, on\n"
+	"                        standard error when it exits\n"
 	"  --bundle DIR          OCI bundle: read DIR/config.json (root, process, hostname,\n"
 	"                        memory and pids limits); the one argument left is the\n"
 	"                        container id, as an OCI runtime's 'run --bundle DIR ID';\n"
@@ -86,11 +91,13 @@ struct run_cli {
 	char rootfs[PATH_MAX];
 	struct moat_oci_bundle *bundle;
 	size_t n_env; /* --env words (a bundle's env is used when there are none) */
+	enum { TRACE_OFF, TRACE_TEXT, TRACE_JSON } trace;
+	struct moat_trace *tracer; /* --trace: started by the sandbox's on_start call */
 };
 
 enum { O_ROOTFS = 256, O_NAME, O_HOSTNAME, O_USER, O_WORKDIR, O_ENV, O_VOLUME, O_TMPFS,
        O_READ_ONLY, O_MEMORY, O_PIDS, O_CPUS, O_ULIMIT, O_CAP_ADD, O_CAP_DROP, O_SECCOMP,
-       O_DEVICE, O_NET, O_BUNDLE };
+       O_DEVICE, O_NET, O_BUNDLE, O_TRACE };
 
 static const struct option long_opts[] = {
 	{ "rootfs", required_argument, NULL, O_ROOTFS },
@@ -112,6 +119,7 @@ static const struct option long_opts[] = {
 	{ "device", required_argument, NULL, O_DEVICE },
 	{ "net", required_argument, NULL, O_NET },
 	{ "bundle", required_argument, NULL, O_BUNDLE },
+	{ "trace", optional_argument, NULL, O_TRACE },
 	{ "tty", no_argument, NULL, 't' },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ NULL, 0, NULL, 0 },
@@ -169,6 +177,12 @@ static int parse_value(struct run_cli *c, int opt, char *arg, struct moat_error 
 			return moat_error_set(err, EINVAL, "--bundle given twice");
 		c->bundle = moat_oci_load(arg, s, err);
 		return c->bundle ? 0 : -1;
+	case O_TRACE:
+		if (arg && strcmp(arg, "json"))
+			return moat_error_set(err, EINVAL, "bad --trace format '%s' (want --trace or "
+					      "--trace=json)", arg);
+		c->trace = arg ? TRACE_JSON : TRACE_TEXT;
+		return 0;
 	case O_NET:
 		if (!strcmp(arg, "none"))
 			s->net = MOAT_NET_NONE;
@@ -220,6 +234,38 @@ static const char *default_rootfs(struct run_cli *c)
 	return c->rootfs;
 }
 
+/* The sandbox's on_start call: the tracer attaches to the container's cgroup
+ * v2 directory, or else to its PID 1's tree, before PID 1 does anything. */
+static int start_trace(void *arg, pid_t init, const char *cgroup_v2, struct moat_error *err)
+{
+	struct run_cli *c = arg;
+	MOAT_OPTS(moat_trace_opts, o, .pids = cgroup_v2 ? NULL : &init, .n_pids = !cgroup_v2,
+		  .cgroup = cgroup_v2);
+	c->tracer = moat_trace_new(&o, err);
+	if (!c->tracer)
+		moat_error_prefix(err, "--trace");
+	return c->tracer ? 0 : -err->errnum;
+}
+
+static void stderr_write(void *arg, const char *text, size_t len)
+{
+	fwrite(text, 1, len, stderr);
+}
+
+static void print_trace(struct run_cli *c)
+{
+	struct moat_trace_summary sum;
+	struct moat_error err = { 0 };
+	if (moat_trace_summary_get(c->tracer, &sum, &err) < 0) {
+		cli_fail_err("run", &err);
+		return;
+	}
+	struct moat_sink out = { stderr_write, NULL };
+	moat_trace_summary_write(&sum, c->trace == TRACE_JSON ? MOAT_TRACE_JSON : MOAT_TRACE_TEXT,
+				 &out);
+	moat_trace_summary_release(&sum);
+}
+
 static int run_parsed(struct run_cli *c, char **cmd)
 {
 	struct moat_sandbox_spec *s = &c->spec;
@@ -242,12 +288,18 @@ static int run_parsed(struct run_cli *c, char **cmd)
 	s->notes = (struct moat_sink){ note_stderr, NULL };
 	if (!s->rootfs)
 		s->rootfs = default_rootfs(c);
+	if (c->trace) {
+		s->on_start = start_trace;
+		s->on_start_arg = c;
+	}
 	fflush(stdout);
 	int status;
-	if (moat_sandbox_run(s, &status, &err) < 0) {
+	int r = moat_sandbox_run(s, &status, &err);
+	if (r < 0)
 		cli_fail_err("run", &err);
-		return status;
-	}
+	else if (c->tracer)
+		print_trace(c);
+	moat_trace_free(c->tracer);
 	return status;
 }
 

@@ -1,17 +1,16 @@
 /* moat trace: what a process tree, a cgroup or a container does in system calls. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <moat/sandbox.h>
 #include <moat/trace.h>
 
 #include "cli/cli.h"
@@ -33,6 +32,7 @@ const char cmd_trace_usage[] =
 	"  --cgroup PATH      every process of the cgroup v2 directory PATH (e.g.\n"
 	"                     /sys/fs/cgroup/unified/NAME); ends on Ctrl-C or --duration\n"
 	"  --container NAME   the processes of the container NAME started by moat run\n"
+	"                     (its cgroup v2 directory, or else its PID 1's tree)\n"
 	"  -- CMD [ARGS...]   run CMD and trace it and all its descendants from its\n"
 	"                     first instruction; ends when they have all exited\n"
 	"\n"
@@ -182,34 +182,24 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 }
 
 /*
- * --container NAME: moat run's state file (/run/moat/NAME.state) lists the
- * container's cgroup directories after its owner line; the cgroup v2 one is
- * what the tracer filters on.
+ * --container NAME: the sandbox says where the container is: its cgroup v2
+ * directory when it has one (every process in it, descendant cgroups
+ * included), else its PID 1's process tree.
  */
-static int container_cgroup(struct trace_args *a)
+static int find_container(struct trace_args *a)
 {
-	char path[4200], line[4096];
-	if (strchr(a->container, '/') || !a->container[0] || a->container[0] == '.')
-		return cli_fail("trace", "'%s' is not a container name", a->container);
-	snprintf(path, sizeof(path), "/run/moat/%s.state", a->container);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return cli_fail("trace", "no running container '%s' (%s: %s)", a->container, path,
-				strerror(errno));
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		struct statfs sf;
-		if (line[0] == '/' && statfs(line, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
-			snprintf(a->container_cg, sizeof(a->container_cg), "%s", line);
-			found = true;
-		}
+	struct moat_sandbox_info info;
+	struct moat_error err = { 0 };
+	if (moat_sandbox_find(a->container, &info, &err) < 0)
+		return cli_fail_err("trace", &err);
+	if (info.cgroup_v2[0]) {
+		snprintf(a->container_cg, sizeof(a->container_cg), "%s", info.cgroup_v2);
+		a->cgroup = a->container_cg;
+	} else if (info.init > 0) {
+		a->pid = info.init;
+	} else {
+		return cli_fail("trace", "container '%s' is still starting", a->container);
 	}
-	fclose(f);
-	if (!found)
-		return cli_fail("trace", "container '%s' has no cgroup v2 directory to trace",
-				a->container);
-	a->cgroup = a->container_cg;
 	return 0;
 }
 
@@ -362,7 +352,7 @@ int cmd_trace(int argc, char **argv)
 	int r = parse_args(argc, argv, &a);
 	if (r)
 		return r;
-	if (a.container && (r = container_cgroup(&a)))
+	if (a.container && (r = find_container(&a)))
 		return r;
 	FILE *outf = stdout;
 	if (a.out && !(outf = fopen(a.out, "we")))

@@ -245,7 +245,9 @@ static uint64_t h_comm(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint6
 }
 
 /* A process in the VM has no cgroup of its own to report: the kernel
- * returns 0 too when the cgroup v2 hierarchy is not mounted. */
+ * returns 0 too when the cgroup v2 hierarchy is not mounted (and, for
+ * get_current_ancestor_cgroup_id(level), when level is deeper than the
+ * task's cgroup). */
 static uint64_t h_cgroup_id(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			    struct moat_call *c)
 {
@@ -341,6 +343,9 @@ static const struct {
 	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE), TRACING, false } },
 	{ MOAT_FN_get_current_cgroup_id, h_cgroup_id,
 	  { "get_current_cgroup_id", MOAT_RET_INTEGER, A(0), TRACING, false } },
+	{ MOAT_FN_get_current_ancestor_cgroup_id, h_cgroup_id,
+	  { "get_current_ancestor_cgroup_id", MOAT_RET_INTEGER, A(MOAT_ARG_ANYTHING), TRACING,
+	    false } },
 	{ MOAT_FN_probe_read_user, h_probe_read_user,
 	  { "probe_read_user", MOAT_RET_INTEGER,
 	    A(MOAT_ARG_PTR_TO_UNINIT_MEM, MOAT_ARG_CONST_SIZE_OR_ZERO, MOAT_ARG_ANYTHING),

@@ -30,6 +30,33 @@ static struct btf *vmlinux_btf(struct moat_error *err)
 	return btf;
 }
 
+/* Finds `member` in struct/union `t`, looking into its anonymous struct
+ * and union members too (struct sock_common keeps its addresses in some);
+ * adds the member's byte offset to *off.  True when found. */
+static bool find_member(const struct btf *btf, const struct btf_type *t, const char *member,
+			uint32_t *off, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		/* bitfields are never what a tracer reads */
+		uint32_t here = btf_member_bit_offset(t, i) / 8;
+		if (name && !strcmp(name, member)) {
+			*off += here;
+			return true;
+		}
+		if ((name && *name) || depth > 8)
+			continue;
+		const struct btf_type *sub = btf__type_by_id(btf, m->type);
+		if (sub && (btf_is_struct(sub) || btf_is_union(sub)) &&
+		    find_member(btf, sub, member, off, depth + 1)) {
+			*off += here;
+			return true;
+		}
+	}
+	return false;
+}
+
 int moat_kernel_struct_offset(const char *name, const char *member, uint32_t *off,
 			      struct moat_error *err)
 {
@@ -39,18 +66,13 @@ int moat_kernel_struct_offset(const char *name, const char *member, uint32_t *of
 	int r = moat_error_set(err, ENOENT, "the kernel's BTF has no struct %s", name);
 	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 	if (id > 0) {
-		const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
-		const struct btf_member *m = btf_members(t);
+		uint32_t o = 0;
 		r = moat_error_set(err, ENOENT, "the kernel's struct %s has no member '%s'", name,
 				   member);
-		for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
-			if (strcmp(btf__name_by_offset(btf, m->name_off), member))
-				continue;
-			/* bitfields are never what a tracer reads */
-			*off = btf_member_bit_offset(t, i) / 8;
+		if (find_member(btf, btf__type_by_id(btf, (uint32_t)id), member, &o, 0)) {
+			*off = o;
 			moat_error_clear(err);
 			r = 0;
-			break;
 		}
 	}
 	btf__free(btf);

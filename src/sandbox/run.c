@@ -141,6 +141,15 @@ struct run_state {
 	void *stack;
 };
 
+/* The container's cgroup v2 directory, or NULL. */
+static const char *cgroup_v2(const struct sbx_cgroup *cg)
+{
+	for (int c = 0; c < SBX_CG_N; c++)
+		if (cg->created[c] && cg->v2[c])
+			return cg->dir[c];
+	return NULL;
+}
+
 /* Clones the container's PID 1, maps its user and lets it go (it joins its
  * cgroups itself); returns its pid or -1 (then nothing of it is left). */
 static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error *err)
@@ -167,7 +176,10 @@ static pid_t start_child(struct run_state *rs, bool rootless, struct moat_error 
 	rs->msg[1] = -1;
 	bool priv = s->net == MOAT_NET_PRIVATE;
 	if ((rootless && sbx_userns_map(pid, getuid(), getgid(), err) < 0) ||
-	    (priv && sbx_net_create(&rs->net, pid, err) < 0) || write(rs->sync[0], "g", 1) != 1 ||
+	    (priv && sbx_net_create(&rs->net, pid, err) < 0) ||
+	    sbx_state_add_init(s->name, pid, err) < 0 ||
+	    (s->on_start && s->on_start(s->on_start_arg, pid, cgroup_v2(&rs->cg), err) < 0) ||
+	    write(rs->sync[0], "g", 1) != 1 ||
 	    (priv && write(rs->sync[0], &rs->net, sizeof(rs->net)) != (ssize_t)sizeof(rs->net))) {
 		if (!err || !err->errnum)
 			moat_error_set(err, errno, "starting the container: %s", strerror(errno));

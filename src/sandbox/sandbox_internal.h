@@ -93,6 +93,8 @@ int sbx_state_dir(char *buf, size_t len, struct moat_error *err);
 int sbx_state_claim(const char *name, struct moat_error *err);
 /* Adds the cgroup directories of the container to its record. */
 int sbx_state_add_cgroups(const char *name, const struct sbx_cgroup *cg, struct moat_error *err);
+/* Records the container's PID 1 (host pid) for moat_sandbox_find(). */
+int sbx_state_add_init(const char *name, pid_t init, struct moat_error *err);
 void sbx_state_remove(const char *name);
 /* The start gate of a created container: <state dir>/<name>.fifo, made and
  * opened read-write (so opening it never blocks and reading waits for

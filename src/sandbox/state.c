@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "sandbox/sandbox_internal.h"
@@ -162,6 +164,46 @@ int sbx_state_add_cgroups(const char *name, const struct sbx_cgroup *cg, struct 
 			fprintf(f, "%s\n", cg->dir[c]);
 	if (fflush(f) != 0)
 		return moat_error_set(err, EIO, "state file %s: write failed", p);
+	return 0;
+}
+
+int sbx_state_add_init(const char *name, pid_t init, struct moat_error *err)
+{
+	char p[PATH_MAX + 256];
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -1;
+	MOAT_AUTO(fclose) FILE *f = fopen(p, "ae");
+	if (!f || fprintf(f, "init %d\n", (int)init) < 0 || fflush(f) != 0)
+		return moat_error_set(err, EIO, "state file %s: write failed", p);
+	return 0;
+}
+
+/* A state file's lines: "OWNER START", cgroup directories, "init PID". */
+int moat_sandbox_find(const char *name, struct moat_sandbox_info *info, struct moat_error *err)
+{
+	*info = (struct moat_sandbox_info){ 0 };
+	if (!name[0] || name[0] == '.' || strchr(name, '/'))
+		return moat_error_set(err, EINVAL, "'%s' is not a container name", name);
+	char p[PATH_MAX + 256], line[PATH_MAX + 16];
+	if (state_path(name, p, sizeof(p), err) < 0)
+		return -err->errnum;
+	MOAT_AUTO(fclose) FILE *f = fopen(p, "re");
+	unsigned long long st = 0;
+	int owner = 0;
+	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%d %llu", &owner, &st) != 2 ||
+	    owner <= 0 || start_time(owner) != st)
+		return moat_error_set(err, ENOENT, "no running container '%s'", name);
+	info->owner = owner;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		int pid;
+		struct statfs sf;
+		if (sscanf(line, "init %d", &pid) == 1)
+			info->init = pid;
+		else if (line[0] == '/' && !info->cgroup_v2[0] && strlen(line) < PATH_MAX &&
+			 statfs(line, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+			memcpy(info->cgroup_v2, line, strlen(line) + 1);
+	}
 	return 0;
 }
 

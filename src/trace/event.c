@@ -82,6 +82,22 @@ static void sockaddr_str(const char *raw, char *out, size_t len)
 	}
 }
 
+/* " from ADDR[:PORT]": a TCP connect's local end as the kernel chose it
+ * (no port once a failed connect released it); nothing when unknown. */
+static void local_str(const char *raw, char *out, size_t len)
+{
+	struct probe_sock_local l;
+	char a[INET6_ADDRSTRLEN];
+	memcpy(&l, raw, sizeof(l));
+	bool v4 = l.family == AF_INET;
+	if ((!v4 && l.family != AF_INET6) ||
+	    !inet_ntop(l.family, v4 ? (const void *)l.addr4 : (const void *)l.addr6, a, sizeof(a)))
+		return;
+	int n = snprintf(out, len, v4 ? " from %s" : " from [%s]", a);
+	if (l.port && n > 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, ":%u", l.port);
+}
+
 static const char *signame(int sig)
 {
 	const char *s = sig ? sigabbrev_np(sig) : NULL;
@@ -104,9 +120,12 @@ static void detail_str(const struct probe_event *r, char *out, size_t len)
 		snprintf(out, len, "\"%.*s\" %s", PROBE_STR_LEN, r->str, f);
 		break;
 	}
-	case PROBE_EV_CONNECT:
+	case PROBE_EV_CONNECT: {
 		sockaddr_str(r->str, out, len);
+		size_t n = strlen(out);
+		local_str(r->str + PROBE_LOCAL_OFF, out + n, len - n);
 		break;
+	}
 	case PROBE_EV_SIGNAL: {
 		bool tg = r->nr == (uint32_t)moat_syscall_number("tgkill");
 		int sig = (int)(tg ? r->args[2] : r->args[1]);

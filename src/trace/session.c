@@ -6,11 +6,13 @@
  * links, programs and maps are fds of this process.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -23,7 +25,7 @@
 
 #include "trace/trace_internal.h"
 
-enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_COUNT };
+enum { P_ENTER, P_EXIT, P_FORK, P_TASK_EXIT, P_EXEC, P_CONNECT, P_COUNT };
 
 static const struct {
 	const char *raw;        /* raw_tp / tp_btf name */
@@ -33,6 +35,8 @@ static const struct {
 	[P_EXIT] = { "sys_exit", "raw_syscalls:sys_exit" },
 	[P_FORK] = { "sched_process_fork", "sched:sched_process_fork" },
 	[P_TASK_EXIT] = { "sched_process_exit", "sched:sched_process_exit" },
+	[P_EXEC] = { "sched_process_exec", "sched:sched_process_exec" },
+	[P_CONNECT] = { "inet_sock_set_state", "sock:inet_sock_set_state" },
 };
 
 static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
@@ -42,6 +46,8 @@ static struct moat_prog *(*const generators[P_COUNT])(const struct probe_cfg *,
 	[P_EXIT] = probe_sys_exit,
 	[P_FORK] = probe_fork,
 	[P_TASK_EXIT] = probe_exit,
+	[P_EXEC] = probe_exec,
+	[P_CONNECT] = probe_connect,
 };
 
 /* The first hook kind that fires here (or the forced one). */
@@ -67,17 +73,31 @@ static int pick_hook(const struct moat_trace_opts *o, enum moat_hook_kind *kind,
 			      why[0], why[1], why[2]);
 }
 
-/* Cgroup scope: the id of a cgroup v2 directory is its inode number. */
-static int cgroup_id(const char *path, uint64_t *id, struct moat_error *err)
+/*
+ * Cgroup scope: the id of a cgroup v2 directory is its inode number, and its
+ * level is the number of directories between it and the hierarchy's root
+ * (the top of the cgroup2 mount), found by walking up while still on it.
+ */
+static int cgroup_id(const char *path, uint64_t *id, int *level, struct moat_error *err)
 {
 	struct statfs sf;
 	struct stat st;
-	if (statfs(path, &sf) < 0 || stat(path, &st) < 0)
+	char real[PATH_MAX];
+	if (statfs(path, &sf) < 0 || stat(path, &st) < 0 || !realpath(path, real))
 		return moat_error_set(err, errno, "cgroup '%s': %s", path, strerror(errno));
 	if (sf.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
 		return moat_error_set(err, EINVAL, "'%s' is not a cgroup v2 directory (the "
 				      "unified hierarchy, e.g. /sys/fs/cgroup/unified/NAME)", path);
 	*id = st.st_ino;
+	*level = 0;
+	for (char *slash; (slash = strrchr(real, '/')) && slash != real;) {
+		*slash = '\0';
+		struct stat up;
+		if (statfs(real, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC ||
+		    stat(real, &up) < 0 || up.st_dev != st.st_dev)
+			break;
+		++*level;
+	}
 	return 0;
 }
 
@@ -96,7 +116,7 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 	c->event_mask = o->events;
 	if (o->cgroup) {
 		c->by_cgroup = true;
-		if (cgroup_id(o->cgroup, &c->cgroup_id, err) < 0)
+		if (cgroup_id(o->cgroup, &c->cgroup_id, &c->cgroup_level, err) < 0)
 			return -err->errnum;
 	}
 	if (c->layout == PROBE_LAYOUT_TRACEPOINT)
@@ -105,26 +125,62 @@ static int fill_cfg(struct moat_trace *t, const struct moat_trace_opts *o, struc
 								   "child_pid",
 								   &c->tp_fork_child_pid_off, err);
 	if (moat_kernel_struct_offset("task_struct", "tgid", &c->task_tgid_off, err) < 0 ||
-	    moat_kernel_struct_offset("task_struct", "exit_code", &c->task_exit_code_off, err) < 0)
+	    moat_kernel_struct_offset("task_struct", "exit_code", &c->task_exit_code_off, err) < 0 ||
+	    moat_kernel_struct_offset("linux_binprm", "filename", &c->bprm_filename_off, err) < 0)
 		return -err->errnum;
+	/* the local end of TCP connects, where the kernel's BTF describes sockets
+	 * (without it, connect events still carry the destination and return) */
+	struct moat_error ignored = { 0 };
+	t->sock_ok = (o->events & MOAT_TRACE_EV_MASK(MOAT_TRACE_EV_CONNECT)) &&
+		     moat_kernel_struct_offset("sock_common", "skc_family", &c->sk_family_off,
+					       &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_num", &c->sk_num_off, &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_rcv_saddr", &c->sk_saddr_off,
+					       &ignored) == 0 &&
+		     moat_kernel_struct_offset("sock_common", "skc_v6_rcv_saddr", &c->sk_v6_saddr_off,
+					       &ignored) == 0;
+	c->sock_local = t->sock_ok;
+	return 0;
+}
+
+/*
+ * The tgid bitmap's kernel twin is made here rather than by the kernel
+ * loader: it is mmap-able, so moat sets bits with an atomic OR in its own
+ * memory while the fork probe sets others of the same word in the kernel.
+ */
+static int create_bits(struct moat_trace *t, struct moat_error *err)
+{
+	size_t len = PROBE_BITS_WORDS * sizeof(uint64_t);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "moat_bits", 4, 8, PROBE_BITS_WORDS, &o);
+	if (fd < 0)
+		return moat_error_set(err, errno, "creating the tracer's pid bitmap: %s",
+				      strerror(errno));
+	t->map_fds[TRACE_MAP_BITS] = fd;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return moat_error_set(err, errno, "mapping the tracer's pid bitmap: %s",
+				      strerror(errno));
+	t->bits = p;
 	return 0;
 }
 
 /* The kernel twins of the probe maps, owned by the session. */
 static int create_maps(struct moat_trace *t, struct moat_error *err)
 {
-	struct moat_map *all[TRACE_NMAPS] = { t->maps.pids, t->maps.start, t->maps.stats,
-					      t->maps.hist, t->maps.pending, t->maps.events };
+	struct moat_map *all[TRACE_NMAPS] = { t->maps.pids, t->maps.bits, t->maps.start,
+					      t->maps.stats, t->maps.hist, t->maps.pending,
+					      t->maps.events };
 	for (int i = 0; i < TRACE_NMAPS; i++) {
 		t->map_fds[i] = -1;
 		t->map_src[i] = all[i];
-		if (!all[i])
+		if (!all[i] || i == TRACE_MAP_BITS)
 			continue;
 		t->map_fds[i] = moat_kernel_map_create(all[i], err);
 		if (t->map_fds[i] < 0)
 			return t->map_fds[i];
 	}
-	return 0;
+	return create_bits(t, err);
 }
 
 /* Loads program `which` with the session's maps and attaches it. */
@@ -134,7 +190,7 @@ static int load_one(struct moat_trace *t, int which, struct moat_error *err)
 	if (!p)
 		return -err->errnum;
 	size_t n = moat_prog_map_count(p);
-	int fds[TRACE_NMAPS] = { -1, -1, -1, -1, -1, -1 };
+	int fds[TRACE_NMAPS] = { -1, -1, -1, -1, -1, -1, -1 };
 	for (size_t i = 0; i < n && i < TRACE_NMAPS; i++)
 		for (int k = 0; k < TRACE_NMAPS; k++)
 			if (t->map_src[k] == moat_prog_map(p, i))
@@ -182,10 +238,17 @@ static int start(struct moat_trace *t, const struct moat_trace_opts *o, struct m
 			return -err->errnum;
 	/* exit and fork first: no tracked process may slip out unnoticed
 	 * between the syscall probes' attachment and theirs */
-	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXIT, P_ENTER };
+	static const int order[] = { P_TASK_EXIT, P_FORK, P_EXEC, P_CONNECT, P_EXIT, P_ENTER };
 	for (size_t i = 0; i < MOAT_ARRAY_SIZE(order); i++) {
 		if (order[i] == P_FORK && t->cfg.by_cgroup)
 			continue; /* children stay in their parent's cgroup */
+		/* exec events come from sched_process_exec where its arguments are
+		 * typed (raw layouts); tracepoint hooks report execve's return */
+		if (order[i] == P_EXEC && (t->cfg.layout != PROBE_LAYOUT_RAW_TP ||
+					   !(o->events & MOAT_TRACE_EV_MASK(MOAT_TRACE_EV_EXEC))))
+			continue;
+		if (order[i] == P_CONNECT && !t->sock_ok)
+			continue;
 		if (load_one(t, order[i], err) < 0)
 			return -err->errnum;
 	}
@@ -230,6 +293,8 @@ void moat_trace_free(struct moat_trace *t)
 		if (t->links[i] >= 0)
 			close(t->links[i]);
 	moat_kringbuf_free(t->rb);
+	if (t->bits)
+		munmap(t->bits, PROBE_BITS_WORDS * sizeof(uint64_t));
 	for (int i = 0; i < P_COUNT; i++)
 		moat_kprog_free(t->progs[i]);
 	for (int i = 0; i < TRACE_NMAPS; i++)
@@ -252,7 +317,7 @@ int moat_trace_add_pid(struct moat_trace *t, pid_t pid, struct moat_error *err)
 		return moat_error_set(err, ESRCH, "no process with pid %d", (int)pid);
 	if (pid == getpid())
 		return moat_error_set(err, EINVAL, "moat cannot trace itself (pid %d)", (int)pid);
-	return trace_add_tree(t->map_fds[TRACE_MAP_PIDS], pid, err);
+	return trace_add_tree(t, pid, err);
 }
 
 int moat_trace_poll(struct moat_trace *t, int timeout_ms, struct moat_error *err)

@@ -62,18 +62,23 @@ static int list_procs(struct proc **out, size_t *n, struct moat_error *err)
 	return 0;
 }
 
-static int track(int fd, pid_t pid, struct moat_error *err)
+/* pids[pid] and its bit; the bit is set atomically, as the fork probe sets
+ * bits of the same word on other CPUs. */
+static int track(struct moat_trace *t, pid_t pid, struct moat_error *err)
 {
 	uint32_t key = (uint32_t)pid, one = 1;
-	if (bpf_map_update_elem(fd, &key, &one, BPF_ANY) < 0)
+	if (key >= PROBE_BITS_WORDS * 64u)
+		return moat_error_set(err, ERANGE, "pid %d is beyond the kernel's limit", (int)pid);
+	if (bpf_map_update_elem(t->map_fds[TRACE_MAP_PIDS], &key, &one, BPF_ANY) < 0)
 		return moat_error_set(err, errno, "cannot track pid %d: %s", (int)pid,
 				      strerror(errno));
+	__atomic_fetch_or(&t->bits[key / 64], 1ull << (key % 64), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
-int trace_add_tree(int pids_fd, pid_t pid, struct moat_error *err)
+int trace_add_tree(struct moat_trace *t, pid_t pid, struct moat_error *err)
 {
-	if (track(pids_fd, pid, err) < 0)
+	if (track(t, pid, err) < 0)
 		return -err->errnum;
 	MOAT_AUTO(free) struct proc *v = NULL;
 	size_t n;
@@ -92,7 +97,7 @@ int trace_add_tree(int pids_fd, pid_t pid, struct moat_error *err)
 			 * must not count the tracer's own calls */
 			if (v[i].ppid != parent || v[i].pid == getpid())
 				continue;
-			if (track(pids_fd, v[i].pid, err) < 0)
+			if (track(t, v[i].pid, err) < 0)
 				return -err->errnum;
 			queue[tail++] = v[i].pid;
 			v[i].ppid = -1; /* never visited twice */

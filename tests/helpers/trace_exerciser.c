@@ -19,7 +19,7 @@
  *
  * usage: trace_exerciser --bpf-leftovers
  *   prints how many BPF programs and links of moat's tracer (programs named
- *   moat_sys_enter, moat_sys_exit, moat_fork, moat_exit, moat_probe) the
+ *   moat_sys_enter, moat_sys_exit, moat_fork, moat_exit, moat_exec, moat_connect, moat_probe) the
  *   kernel holds, found by walking the program and link ids with bpf(2)
  */
 #include <arpa/inet.h>
@@ -67,7 +67,7 @@ static int connect_loopback(void)
 static bool tracer_prog(uint32_t id)
 {
 	static const char *const names[] = { "moat_sys_enter", "moat_sys_exit", "moat_fork",
-					     "moat_exit", "moat_probe" };
+					     "moat_exit", "moat_exec", "moat_connect", "moat_probe" };
 	struct bpf_prog_info info = { 0 };
 	uint32_t len = sizeof(info);
 	int fd = bpf_prog_get_fd_by_id(id);

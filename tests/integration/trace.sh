@@ -10,7 +10,9 @@ tmp=$(mktemp -d)
 CG=/sys/fs/cgroup/unified/moat-trace-test-$$
 mounted_tracefs=0
 cleanup() {
-	[ -d "$CG" ] && { cat "$CG/cgroup.procs" 2>/dev/null | xargs -r kill -9 2>/dev/null; sleep 0.1; rmdir "$CG"; }
+	for d in "$CG/sub" "$CG"; do
+		[ -d "$d" ] && { cat "$d/cgroup.procs" 2>/dev/null | xargs -r kill -9 2>/dev/null; sleep 0.1; rmdir "$d"; }
+	done
 	[ $mounted_tracefs = 1 ] && umount /sys/kernel/tracing
 	rm -rf "$tmp"
 }
@@ -65,6 +67,7 @@ expect_exact_counts() { # $1: label
 	[ "$(row kill calls)" = 1 ]; ok $? "$l: kill 1 call"
 	[ "$(row socket calls)" = 2 ]; ok $? "$l: socket 2 calls"
 	[ "$(row getppid calls)" = 0 ]; ok $? "$l: no getppid"
+	[ "$(row exit_group calls)" = 2 ]; ok $? "$l: exit_group 2 calls (exerciser and child), as strace -c counts them"
 }
 
 # --- pid scope: exact summary
@@ -81,7 +84,7 @@ ev() { grep -c -- "$1" "$tmp/trace.out"; }
 [ "$(ev " open    openat   \"$T\" O_RDONLY|O_CLOEXEC = [0-9]")" = $((N - 1)) ]; ok $? "events: $((N - 1)) successful opens of the path with flags and fd"
 [ "$(ev " open    openat   \"$T.missing\" O_RDONLY|O_CLOEXEC = -2 ENOENT")" = 1 ]; ok $? "events: one failed open, ENOENT"
 [ "$(ev " exec    execve   \"/bin/busybox\" = 0")" = 1 ]; ok $? "events: one exec of /bin/busybox"
-[ "$(ev " connect connect  127.0.0.1:$port = 0")" = 1 ]; ok $? "events: one connect to 127.0.0.1:$port"
+[ "$(ev " connect connect  127.0.0.1:$port from 127.0.0.1:[1-9][0-9]* = 0$")" = 1 ]; ok $? "events: one connect to 127.0.0.1:$port, from the local port the kernel chose"
 [ "$(ev "^[0-9:.]* $pid .* signal  kill     pid $pid 0 = 0")" = 1 ]; ok $? "events: kill(self, 0) by pid $pid"
 [ "$(ev " busybox  *exit  *exited 0$")" = 1 ]; ok $? "events: the child exits 0"
 [ "$(ev "^[0-9:.]* $pid .* exit  *exited 3$")" = 1 ]; ok $? "events: the exerciser exits 3"
@@ -108,6 +111,13 @@ ok $? "cmd: 2 execve (command and child), 1 connect, 1 kill"
 [ "$(grep -c "\"detail\":\"\\\\\"$T\\\\\" O_RDONLY|O_CLOEXEC\"" "$tmp/trace.out")" = $((N - 1)) ]
 ok $? "cmd: $((N - 1)) opens of the path"
 
+# --- exec events: a success from sched_process_exec (the new program's name),
+# a failure from execve's return
+"$MOAT" trace --events exec -o "$tmp/trace.out" -- /bin/sh -c '/nonexistent-x 2>/dev/null; exec /bin/true' 2>/dev/null
+ok $? "exec: moat trace exits 0"
+[ "$(grep -c ' true  *exec    execve   "/bin/true" = 0$' "$tmp/trace.out")" = 1 ]; ok $? "exec: the exec of /bin/true, by the new program's name"
+[ "$(grep -c '"/nonexistent-x" = -2 ENOENT$' "$tmp/trace.out")" = 1 ]; ok $? "exec: the failed exec with ENOENT"
+
 # --- Ctrl-C ends a trace of a process that keeps running, with the summary
 sleep 60 & sp=$!
 rm -f "$tmp/trace.err"
@@ -118,9 +128,10 @@ kill -INT $tpid; wait $tpid; tst=$?
 kill $sp; wait $sp 2>/dev/null
 [ $tst = 0 ] && grep -q ' total$' "$tmp/trace.out"; ok $? "Ctrl-C: exit 0 and the summary (got $tst)"
 
-# --- cgroup scope
-if mkdir "$CG" 2>/dev/null; then
-	start_exerciser sh -c "echo \$\$ >$CG/cgroup.procs && exec \"\$0\" \"\$@\""
+# --- cgroup scope: the cgroup itself, then a process in a descendant cgroup
+# cgroup_run DIR: the exerciser runs in DIR, moat traces $CG; sets exst, tst
+cgroup_run() {
+	start_exerciser sh -c "echo \$\$ >$1/cgroup.procs && exec \"\$0\" \"\$@\""
 	rm -f "$tmp/trace.err"
 	"$MOAT" trace --cgroup "$CG" --json -o "$tmp/trace.out" 2>"$tmp/trace.err" &
 	tpid=$!
@@ -128,8 +139,14 @@ if mkdir "$CG" 2>/dev/null; then
 	echo go >"$tmp/gate"
 	wait $expid; exst=$?
 	kill -INT $tpid; wait $tpid; tst=$?
+}
+if mkdir "$CG" 2>/dev/null && mkdir "$CG/sub"; then
+	cgroup_run "$CG"
 	[ $exst = 3 ] && [ $tst = 0 ]; ok $? "cgroup: exerciser 3, moat trace 0 after Ctrl-C"
 	expect_exact_counts cgroup
+	cgroup_run "$CG/sub"
+	[ $exst = 3 ] && [ $tst = 0 ]; ok $? "descendant cgroup: exerciser 3, moat trace 0"
+	expect_exact_counts "descendant cgroup"
 else
 	fail "cannot create a cgroup v2 directory $CG"
 fi

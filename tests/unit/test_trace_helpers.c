@@ -113,6 +113,14 @@ static void test_kernel_and_cgroup(enum moat_exec_mode m)
 	is_int((int64_t)r, -EFAULT, "probe_read_kernel in the VM -> -EFAULT");
 	is_int(run(MOAT_PROG_TRACEPOINT, cg, 2, m, args, &r, &e), 0, "cgroup_id runs");
 	is_u64(r, 0, "the VM has no cgroup id");
+	struct moat_insn anc[] = { MOV64_IMM(MOAT_R1, 1), CALL(MOAT_FN_get_current_ancestor_cgroup_id),
+				   EXIT() };
+	r = 7;
+	is_int(run(MOAT_PROG_RAW_TRACEPOINT, anc, 3, m, args, &r, &e), 0,
+	       "get_current_ancestor_cgroup_id runs");
+	is_u64(r, 0, "the VM has no ancestor cgroup id either");
+	is_int(run(MOAT_PROG_XDP, anc, 3, m, args, &r, &e), -EACCES,
+	       "get_current_ancestor_cgroup_id is for tracing programs only");
 }
 
 static void test_prototypes(void)

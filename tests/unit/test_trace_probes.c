@@ -28,18 +28,21 @@ static void test_all_configs_verify(void)
 		ok(0, "maps: %s", e.msg);
 		return;
 	}
-	static const gen_fn gens[] = { probe_sys_enter, probe_sys_exit, probe_fork, probe_exit };
+	static const gen_fn gens[] = { probe_sys_enter, probe_sys_exit, probe_fork, probe_exit,
+				       probe_exec };
 	int bad = 0, n = 0;
 	for (int layout = 0; layout < 2; layout++)
 		for (int cg = 0; cg < 2; cg++)
 			for (uint32_t mask = 0; mask < 64; mask += 21)
-				for (int g = 0; g < 4; g++) {
+				for (int g = 0; g < 5; g++) {
 					struct probe_cfg c = { .layout = layout, .by_cgroup = cg,
 							       .cgroup_id = 1234, .event_mask = mask,
 							       .hist_nr = mask ? 0 : PROBE_NO_HIST,
 							       .task_tgid_off = 1000,
 							       .task_exit_code_off = 1100,
-							       .tp_fork_child_pid_off = 44 };
+							       .tp_fork_child_pid_off = 44,
+							       .sock_local = layout == 0,
+							       .sk_num_off = 14 };
 					struct moat_prog *p = gens[g](&c, &m, &e);
 					MOAT_OPTS(moat_verify_opts, vo, .kernel_rules = true);
 					if (!p || moat_verify(p, &vo, NULL, &e) < 0) {
@@ -101,6 +104,25 @@ static void fire(struct moat_exec *x, uint64_t nr, uint64_t a0, uint64_t a1, uin
 		diag("run: %s", e.msg);
 }
 
+/* Tracks a tgid as moat does: pids[tgid] and its bit in the bitmap. */
+static void track(const struct probe_maps *m, uint32_t tgid)
+{
+	uint32_t one = 1, word = tgid / 64;
+	uint64_t bits = 0;
+	moat_map_update(m->pids, &tgid, &one, MOAT_MAP_ANY, NULL);
+	moat_map_lookup(m->bits, &word, &bits, NULL);
+	bits |= 1ull << (tgid % 64);
+	moat_map_update(m->bits, &word, &bits, MOAT_MAP_ANY, NULL);
+}
+
+static bool tracked_bit(const struct probe_maps *m, uint32_t tgid)
+{
+	uint32_t word = tgid / 64;
+	uint64_t bits = 0;
+	moat_map_lookup(m->bits, &word, &bits, NULL);
+	return bits & (1ull << (tgid % 64));
+}
+
 static struct probe_stat stat_of(const struct probe_maps *m, uint32_t nr)
 {
 	struct probe_stat s = { 0 };
@@ -114,7 +136,7 @@ static void test_counts_in_vm(void)
 	struct moat_error e = { 0 };
 	struct vm_probe v = { 0 };
 	struct probe_cfg c = { .layout = PROBE_LAYOUT_TRACEPOINT, .hist_nr = SYS_getpid };
-	uint32_t me = (uint32_t)getpid(), one = 1;
+	uint32_t me = (uint32_t)getpid();
 	if (probe_maps_init(&m, false, &e) < 0 || vm_load(&v, &c, &m, &e) < 0) {
 		ok(0, "probes load in the VM: %s", e.msg);
 		return;
@@ -122,7 +144,11 @@ static void test_counts_in_vm(void)
 	fire(v.enter, SYS_getpid, 0, 0, 0);
 	fire(v.exit, SYS_getpid, 7, 0, 0);
 	is_u64(stat_of(&m, SYS_getpid).count, 0, "an untracked process is not counted");
-	moat_map_update(m.pids, &me, &one, MOAT_MAP_ANY, NULL);
+	track(&m, me ^ 1); /* a neighbour in the same bitmap word is not me */
+	fire(v.enter, SYS_getpid, 0, 0, 0);
+	fire(v.exit, SYS_getpid, 7, 0, 0);
+	is_u64(stat_of(&m, SYS_getpid).count, 0, "another tracked process's bit is not mine");
+	track(&m, me);
 	for (int i = 0; i < 3; i++) {
 		fire(v.enter, SYS_getpid, 0, 0, 0);
 		fire(v.exit, SYS_getpid, 7, 0, 0);
@@ -132,6 +158,9 @@ static void test_counts_in_vm(void)
 	fire(v.exit, SYS_openat, (uint64_t)-ENOENT, 0, 0); /* no enter: ignored */
 	fire(v.enter, SYS_read, 0, 0, 0);
 	fire(v.exit, SYS_read, (uint64_t)-5000, 0, 0); /* not an errno */
+	fire(v.enter, SYS_exit_group, 0, 0, 0); /* never returns: counted at entry */
+	is_u64(stat_of(&m, SYS_exit_group).count, 1, "exit_group is counted at its entry");
+	is_u64(stat_of(&m, SYS_exit_group).total_ns, 0, "with no time, as strace -c");
 	struct probe_stat g = stat_of(&m, SYS_getpid), o = stat_of(&m, SYS_openat);
 	is_u64(g.count, 3, "3 getpid counted");
 	is_u64(g.errors, 0, "getpid: no errors");
@@ -169,7 +198,7 @@ static void test_events_in_vm(void)
 		ok(0, "event probes load in the VM: %s", e.msg);
 		return;
 	}
-	moat_map_update(m.pids, &me, &one, MOAT_MAP_ANY, NULL);
+	track(&m, me);
 	fire(v.enter, SYS_openat, (uint64_t)AT_FDCWD, (uintptr_t)path, O_RDONLY | O_CLOEXEC);
 	fire(v.exit, SYS_openat, 3, 0, 0);
 	struct probe_event ev = { 0 };
@@ -188,6 +217,7 @@ static void test_events_in_vm(void)
 	is_u64(ev.kind, PROBE_EV_EXIT, "an exit event");
 	is_int(ev.ret, -1, "tracepoint layout: status unknown");
 	is_int(moat_map_lookup(m.pids, &me, &one, NULL), -ENOENT, "the exited process left pids[]");
+	ok(!tracked_bit(&m, me), "and its bit is clear");
 	vm_free(&v);
 	probe_maps_release(&m);
 }

@@ -184,6 +184,14 @@ static void test_decode(void)
 				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	memcpy(r.str, &in6, sizeof(in6));
 	is_str(decode(&r, MOAT_TRACE_TEXT, &b), "[::1]:443", "connect: IPv6");
+	struct probe_sock_local l6 = { .family = AF_INET6, .port = 40000, .addr6 = { [15] = 1 } };
+	memcpy(r.str + PROBE_LOCAL_OFF, &l6, sizeof(l6));
+	is_str(decode(&r, MOAT_TRACE_TEXT, &b), "[::1]:443 from [::1]:40000",
+	       "connect: the kernel's local end (TCP)");
+	l6.port = 0;
+	memcpy(r.str + PROBE_LOCAL_OFF, &l6, sizeof(l6));
+	is_str(decode(&r, MOAT_TRACE_TEXT, &b), "[::1]:443 from [::1]",
+	       "connect: no port when the kernel released it");
 	const char *j = decode(&r, MOAT_TRACE_JSON, &b);
 	ok(strstr(j, "\"ret\":-111,\"error\":\"ECONNREFUSED\"") != NULL, "JSON: errno named: %s", j);
 	r = rec(PROBE_EV_SIGNAL, "kill", 0);
@@ -231,8 +239,27 @@ static void test_summary_text(void)
 	sbuf_release(&b);
 }
 
+/* BTF offsets, anonymous members included (the kernel's socket layout). */
+static void test_struct_offsets(void)
+{
+	uint32_t off = 99;
+	struct moat_error e = { 0 };
+	is_int(moat_kernel_struct_offset("sock_common", "skc_daddr", &off, &e), 0,
+	       "sock_common.skc_daddr, inside anonymous unions: %s", e.msg);
+	is_u64(off, 0, "at 0");
+	is_int(moat_kernel_struct_offset("sock_common", "skc_num", &off, &e), 0, "skc_num found");
+	is_u64(off, 14, "at 14 (after the address pair, hash and destination port)");
+	is_int(moat_kernel_struct_offset("sock_common", "skc_family", &off, &e), 0,
+	       "skc_family found");
+	is_u64(off, 16, "at 16");
+	is_int(moat_kernel_struct_offset("sock_common", "no_such_member", &off, &e), -ENOENT,
+	       "a missing member is ENOENT");
+	ok(strstr(e.msg, "no member 'no_such_member'") != NULL, "and named: %s", e.msg);
+}
+
 int main(void)
 {
+	test_struct_offsets();
 	test_decode();
 	test_summary_text();
 	test_bad_input();

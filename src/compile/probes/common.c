@@ -34,7 +34,8 @@ int probe_maps_init(struct probe_maps *m, bool with_events, struct moat_error *e
 {
 	*m = (struct probe_maps){ 0 };
 	m->pids = mkmap(MOAT_MAP_HASH, 4, 4, 16384, "moat_pids", err);
-	m->start = m->pids ? mkmap(MOAT_MAP_HASH, 4, 16, 32768, "moat_start", err) : NULL;
+	m->bits = m->pids ? mkmap(MOAT_MAP_ARRAY, 4, 8, PROBE_BITS_WORDS, "moat_bits", err) : NULL;
+	m->start = m->bits ? mkmap(MOAT_MAP_HASH, 4, 16, 32768, "moat_start", err) : NULL;
 	m->stats = m->start ? mkmap(MOAT_MAP_PERCPU_ARRAY, 4, sizeof(struct probe_stat),
 				    PROBE_MAX_SYSCALLS, "moat_stats", err) : NULL;
 	m->hist = m->stats ? mkmap(MOAT_MAP_PERCPU_ARRAY, 4, 8, PROBE_HIST_SLOTS, "moat_hist", err)
@@ -57,6 +58,7 @@ int probe_maps_init(struct probe_maps *m, bool with_events, struct moat_error *e
 void probe_maps_release(struct probe_maps *m)
 {
 	moat_map_free(m->pids);
+	moat_map_free(m->bits);
 	moat_map_free(m->start);
 	moat_map_free(m->stats);
 	moat_map_free(m->hist);
@@ -90,11 +92,6 @@ void probe_emit_zero(struct moat_builder *b, int16_t off, int len)
 		EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), (int16_t)(off + i), 0));
 }
 
-/*
- * The scope check.  Pid scope: pids[tgid] must exist.  Cgroup scope: the
- * task's cgroup v2 id must be the traced one (exact match: a container's
- * processes all live in its one cgroup).
- */
 struct moat_builder *probe_builder_new(const struct probe_cfg *cfg, struct moat_error *err)
 {
 	struct moat_builder *b = moat_builder_new(cfg->layout == PROBE_LAYOUT_TRACEPOINT
@@ -124,15 +121,33 @@ void probe_emit_scope(struct moat_builder *b, const struct probe_cfg *cfg,
 		      const struct probe_maps *m, moat_label out)
 {
 	if (cfg->by_cgroup) {
-		emit_call(b, MOAT_FN_get_current_cgroup_id);
+		/* the task's cgroup or its ancestor at the traced one's level: the
+		 * traced cgroup and all its descendants */
+		EMIT(b, MOAT_MOV64_IMM(R(1), cfg->cgroup_level));
+		emit_call(b, MOAT_FN_get_current_ancestor_cgroup_id);
 		moat_builder_ld_imm64(b, R(1), cfg->cgroup_id);
 		moat_builder_jmp_reg(b, MOAT_JNE, R(0), R(1), out);
 		return;
 	}
-	EMIT(b, MOAT_MOV64_REG(R(1), R(7)));
-	EMIT(b, MOAT_ALU64_IMM(MOAT_RSH, R(1), 32));
+	probe_emit_tgid_bit(b, m, R(7), out);
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(1), 0, out);
+}
+
+void probe_emit_tgid_bit(struct moat_builder *b, const struct probe_maps *m, uint8_t src,
+			 moat_label out)
+{
+	/* word tgid / 64 (src holds tgid in its upper half), inlined by the kernel */
+	EMIT(b, MOAT_MOV64_REG(R(1), src));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_RSH, R(1), 38));
 	EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(1), STK_KEY));
-	probe_emit_lookup(b, m->pids, STK_KEY, out);
+	probe_emit_lookup(b, m->bits, STK_KEY, out);
+	EMIT(b, MOAT_MOV64_REG(R(3), src));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_RSH, R(3), 32));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_AND, R(3), 63));
+	EMIT(b, MOAT_MOV64_IMM(R(2), 1));
+	EMIT(b, MOAT_ALU64_REG(MOAT_LSH, R(2), R(3)));
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(1), R(0), 0));
+	EMIT(b, MOAT_ALU64_REG(MOAT_AND, R(1), R(2)));
 }
 
 struct moat_prog *probe_finish(struct moat_builder *b, moat_label out, const char *name,

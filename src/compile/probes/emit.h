@@ -37,9 +37,19 @@ struct moat_builder *probe_builder_new(const struct probe_cfg *cfg, struct moat_
 /* r6 = ctx, r7 = pid_tgid, [r10-4] = tid. */
 void probe_emit_context(struct moat_builder *b);
 
-/* The scope check: jumps to `out` when the current task is not traced. */
+/* The scope check: jumps to `out` when the current task is not traced
+ * (pid scope: its tgid's bit, which needs r7 = pid_tgid; cgroup scope: its
+ * cgroup id or its ancestor's at the traced level). */
 void probe_emit_scope(struct moat_builder *b, const struct probe_cfg *cfg,
 		      const struct probe_maps *m, moat_label out);
+
+/*
+ * The tgid bitmap: for the tgid in the upper half of register `src`,
+ * r0 = its word in the bits map, r2 = its bit as a mask, r1 = word & mask
+ * (non-zero when tracked).  Jumps to `out` if the word does not exist.
+ */
+void probe_emit_tgid_bit(struct moat_builder *b, const struct probe_maps *m, uint8_t src,
+			 moat_label out);
 
 /* Both of the above. */
 void probe_emit_prologue(struct moat_builder *b, const struct probe_cfg *cfg,

@@ -10,11 +10,18 @@
  *   fork        (pid scope) the new task's tgid joins pids[]
  *   exit        forgets start[tid] (any task); a leaving traced thread-group leader leaves
  *               pids[] and, with exit events, reports its exit code
+ *   connect     (raw layout) inet_sock_set_state to SYN_SENT: the kernel's local
+ *               address and port join the pending connect event
+ *   exec        (raw layout) a successful exec's event from sched_process_exec: the
+ *               kernel's file name and the pid after exec; sys_exit then reports
+ *               only failed execs
  *
- * Scope: a hash of tracked tgids (pid scope: the process tree, grown by the
- * fork probe) or one cgroup v2 id compared with bpf_get_current_cgroup_id()
- * (cgroup scope).  Every other task pays one helper call and one compare or
- * hash lookup per hook.
+ * Scope: pid scope keeps the tracked tgids in a hash (the truth, for
+ * "is anyone left?") and mirrors them in a bitmap, an array map the kernel
+ * reads without a helper call; cgroup scope compares one cgroup v2 id (or
+ * the task's ancestor at the traced cgroup's level, so descendant cgroups
+ * count).  Every other task pays bpf_get_current_pid_tgid() and one inlined
+ * bit test (pid scope) or one cgroup-id helper and a compare per hook.
  *
  * Two context layouts are supported, chosen by the hook kind that works on
  * the running kernel: raw tracepoints (tp_btf and raw_tp: u64 args[],
@@ -31,6 +38,7 @@
 #define PROBE_HIST_SLOTS 65     /* slot 0: 0 ns; slot k: [2^(k-1), 2^k) ns */
 #define PROBE_STR_LEN 256       /* bytes of path or socket address kept per event */
 #define PROBE_NO_HIST (-1)
+#define PROBE_BITS_WORDS 65536  /* u64 words of the tgid bitmap: tgids below 2^22 (PID_MAX_LIMIT) */
 
 /* Per-CPU statistics of one syscall number (the stats map's value). */
 struct probe_stat {
@@ -63,6 +71,21 @@ struct probe_event {
 };
 _Static_assert(sizeof(struct probe_event) == 336, "probe_event layout");
 
+/*
+ * A connect event's str: the destination struct sockaddr the program passed
+ * (bytes 0..127), then, for TCP, the local end the kernel chose, written by
+ * the inet_sock_set_state probe on the SYN_SENT transition.
+ */
+#define PROBE_LOCAL_OFF 128
+#define PROBE_LOCAL_SK 24 /* where the socket's kernel address waits for connect's return */
+struct probe_sock_local {
+	uint16_t family; /* AF_INET, AF_INET6; 0: unknown */
+	uint16_t port;   /* host byte order, read at connect's return */
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	uint64_t sk;     /* the socket (kernel address), for sys_exit */
+};
+
 /* A syscall that produces events, and where its interesting argument is. */
 struct probe_event_syscall {
 	uint32_t nr;
@@ -81,11 +104,17 @@ struct probe_cfg {
 	enum probe_layout layout;
 	bool by_cgroup;       /* scope = one cgroup v2 id, else the pids map */
 	uint64_t cgroup_id;
+	int cgroup_level;     /* its depth below the root (root = 0): a task is traced when
+			       * its ancestor at that level is the traced cgroup */
 	int hist_nr;          /* syscall whose latency histogram is kept, or PROBE_NO_HIST */
 	uint32_t event_mask;  /* 1u << enum probe_event_kind of the kinds wanted */
 	/* offsets in the kernel's struct task_struct (from BTF) */
 	uint32_t task_tgid_off;
 	uint32_t task_exit_code_off;
+	uint32_t bprm_filename_off; /* struct linux_binprm's filename (exec events) */
+	/* struct sock_common: family, local port, local IPv4 and IPv6 addresses */
+	uint32_t sk_family_off, sk_num_off, sk_saddr_off, sk_v6_saddr_off;
+	bool sock_local;      /* the connect probe runs: sys_exit completes its port */
 	/* tracepoint layout: offset of child_pid in sched_process_fork's record */
 	uint32_t tp_fork_child_pid_off;
 };
@@ -93,7 +122,9 @@ struct probe_cfg {
 /* The maps the programs share.  Every pointer may be freed with
  * probe_maps_release(); pending/events are NULL without events. */
 struct probe_maps {
-	struct moat_map *pids;    /* hash u32 tgid -> u32 1 */
+	struct moat_map *pids;    /* hash u32 tgid -> u32 1 (pid scope: the tracked set) */
+	struct moat_map *bits;    /* array [PROBE_BITS_WORDS] of u64: bit tgid%64 of word
+				   * tgid/64 set while pids[tgid] exists; the one-test scope check */
 	struct moat_map *start;   /* hash u32 tid -> {u64 ts; u32 nr; u32 pad} */
 	struct moat_map *stats;   /* per-CPU array [PROBE_MAX_SYSCALLS] of probe_stat */
 	struct moat_map *hist;    /* per-CPU array [PROBE_HIST_SLOTS] of u64 */
@@ -115,5 +146,14 @@ struct moat_prog *probe_fork(const struct probe_cfg *cfg, const struct probe_map
 			     struct moat_error *err);
 struct moat_prog *probe_exit(const struct probe_cfg *cfg, const struct probe_maps *m,
 			     struct moat_error *err);
+/* sched_process_exec (raw layout, exec events): the program now running,
+ * by the kernel's resolved file name, after any thread-id change. */
+struct moat_prog *probe_exec(const struct probe_cfg *cfg, const struct probe_maps *m,
+			     struct moat_error *err);
+/* inet_sock_set_state (raw layout, connect events): on a TCP socket's move
+ * to SYN_SENT inside a traced connect(), the local address and port the
+ * kernel chose join the pending connect event (tcpconnect's view). */
+struct moat_prog *probe_connect(const struct probe_cfg *cfg, const struct probe_maps *m,
+				struct moat_error *err);
 
 #endif

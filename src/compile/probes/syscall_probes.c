@@ -3,12 +3,13 @@
  * latency histogram, and the event records of exec/open/connect/signal
  * syscalls (see probes.h for the whole picture).
  */
+#include <asm/unistd.h>
 #include <errno.h>
 
 #include "compile/probes/emit.h"
 
 /* Stack of the event-building code: the record and a pt_regs window. */
-enum { STK_START = -24, STK_REC = -360, STK_REGS = -424 };
+enum { STK_PORT = -16, STK_START = -24, STK_REC = -360, STK_REGS = -424 };
 
 /* struct pt_regs (x86-64): the window read is r10..di, bytes 56..120;
  * syscall arguments 0..3 are di, si, dx, r10. */
@@ -82,6 +83,27 @@ static void emit_record(struct moat_builder *b, const struct probe_cfg *cfg,
 	probe_emit_update(b, m->pending, STK_TID, STK_REC);
 }
 
+/*
+ * A TCP connect's local port: the connect probe saw the socket move to
+ * SYN_SENT before the kernel picked the port, and left the socket's address
+ * in the record; by connect's return the port is chosen.  r9 = the record.
+ */
+static void emit_local_port(struct moat_builder *b, const struct probe_cfg *cfg)
+{
+	moat_label skip = new_label(b);
+	moat_builder_jmp_imm(b, MOAT_JNE, R(8), __NR_connect, skip);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(3), R(9), 80 + PROBE_LOCAL_OFF + PROBE_LOCAL_SK));
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(3), 0, skip);
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(3), (int32_t)cfg->sk_num_off));
+	EMIT(b, MOAT_ST_MEM(MOAT_DW, R(10), STK_PORT, 0));
+	emit_stack_ptr(b, R(1), STK_PORT);
+	EMIT(b, MOAT_MOV64_IMM(R(2), 2));
+	emit_call(b, MOAT_FN_probe_read_kernel);
+	EMIT(b, MOAT_LDX_MEM(MOAT_H, R(1), R(10), STK_PORT));
+	EMIT(b, MOAT_STX_MEM(MOAT_H, R(9), R(1), 80 + PROBE_LOCAL_OFF + 2));
+	moat_builder_bind(b, skip);
+}
+
 /* Jumps from the syscall number in r8 to each wanted event syscall's code. */
 static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *cfg,
 				const struct probe_maps *m, moat_label out, bool enter)
@@ -106,23 +128,52 @@ static void emit_event_dispatch(struct moat_builder *b, const struct probe_cfg *
 	/* exit of an event syscall: the pending record gets the return value
 	 * (r6) and goes to the ring buffer, if it is this syscall's */
 	moat_builder_bind(b, ev);
+	if (cfg->layout == PROBE_LAYOUT_RAW_TP && wants(cfg, PROBE_EV_EXEC)) {
+		/* a successful exec is the exec probe's event */
+		moat_label report = new_label(b);
+		moat_builder_jmp_imm(b, MOAT_JNE, R(6), 0, report);
+		moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_execve, out);
+		moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_execveat, out);
+		moat_builder_bind(b, report);
+	}
 	probe_emit_lookup(b, m->pending, STK_TID, out);
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(1), R(0), 16));
 	moat_builder_jmp_reg(b, MOAT_JNE, R(1), R(8), out);
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(0), R(6), 24));
-	EMIT(b, MOAT_MOV64_REG(R(2), R(0)));
+	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
+	if (cfg->sock_local && wants(cfg, PROBE_EV_CONNECT))
+		emit_local_port(b, cfg);
+	EMIT(b, MOAT_MOV64_REG(R(2), R(9)));
 	moat_builder_ld_map(b, R(1), m->events);
 	EMIT(b, MOAT_MOV64_IMM(R(3), (int32_t)sizeof(struct probe_event)));
 	EMIT(b, MOAT_MOV64_IMM(R(4), 0));
 	emit_call(b, MOAT_FN_ringbuf_output);
 }
 
+/* exit and exit_group never return: strace -c counts them at entry, with
+ * no time, and so does moat (r8 = the syscall number). */
+static void emit_count_no_return(struct moat_builder *b, const struct probe_maps *m,
+				 moat_label out)
+{
+	moat_label counted = new_label(b), other = new_label(b);
+	moat_builder_jmp_imm(b, MOAT_JEQ, R(8), __NR_exit_group, counted);
+	moat_builder_jmp_imm(b, MOAT_JNE, R(8), __NR_exit, other);
+	moat_builder_bind(b, counted);
+	EMIT(b, MOAT_STX_MEM(MOAT_W, R(10), R(8), STK_KEY));
+	probe_emit_lookup(b, m->stats, STK_KEY, out);
+	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(1), R(0), 0));
+	EMIT(b, MOAT_ALU64_IMM(MOAT_ADD, R(1), 1));
+	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(0), R(1), 0));
+	moat_builder_ja(b, out);
+	moat_builder_bind(b, other);
+}
+
 /*
- * The hot path.  start[tid] exists only for traced threads (created here,
- * deleted by the exit probe), so in pid scope a hit is the scope check:
- * a traced thread pays one hash lookup and no map update per syscall, and
- * only its first syscall consults pids[] and inserts its entry.  In cgroup
- * scope the cgroup check comes first (a task may leave the cgroup).
+ * The hot path.  The scope check comes first and costs an untraced task one
+ * helper call and an inlined bit test (pid scope) or one cgroup-id helper.
+ * A traced thread's start[tid] entry is created on its first syscall and
+ * rewritten in place after that (deleted by the exit probe), so the traced
+ * path is one hash lookup, one clock read and no map update.
  */
 struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct probe_maps *m,
 				  struct moat_error *err)
@@ -131,12 +182,11 @@ struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct prob
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b), insert = new_label(b), started = new_label(b);
-	probe_emit_context(b);
-	if (cfg->by_cgroup)
-		probe_emit_scope(b, cfg, m, out);
+	probe_emit_prologue(b, cfg, m, out);
 	/* the syscall number is at offset 8 in both layouts (args[1] / id) */
 	EMIT(b, MOAT_LDX_MEM(MOAT_DW, R(8), R(6), 8));
 	moat_builder_jmp_imm(b, MOAT_JGT, R(8), PROBE_MAX_SYSCALLS - 1, out);
+	emit_count_no_return(b, m, out);
 	probe_emit_lookup(b, m->start, STK_TID, insert);
 	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
 	emit_call(b, MOAT_FN_ktime_get_ns);
@@ -144,8 +194,6 @@ struct moat_prog *probe_sys_enter(const struct probe_cfg *cfg, const struct prob
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(9), R(8), 8));
 	moat_builder_ja(b, started);
 	moat_builder_bind(b, insert);
-	if (!cfg->by_cgroup)
-		probe_emit_scope(b, cfg, m, out);
 	emit_call(b, MOAT_FN_ktime_get_ns);
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(0), STK_START));
 	EMIT(b, MOAT_STX_MEM(MOAT_DW, R(10), R(8), STK_START + 8));
@@ -219,8 +267,8 @@ struct moat_prog *probe_sys_exit(const struct probe_cfg *cfg, const struct probe
 	if (!b)
 		return NULL;
 	moat_label out = new_label(b);
-	/* start[tid] exists only for traced threads: it is the scope check */
-	probe_emit_context(b);
+	/* the cheap scope test first; then start[tid] (absent: no enter seen) */
+	probe_emit_prologue(b, cfg, m, out);
 	probe_emit_lookup(b, m->start, STK_TID, out);
 	EMIT(b, MOAT_MOV64_REG(R(9), R(0)));
 	EMIT(b, MOAT_LDX_MEM(MOAT_W, R(8), R(9), 8));
