@@ -113,7 +113,6 @@ enum { OPT_CGROUP = 256, OPT_CONTAINER, OPT_SUMMARY, OPT_HIST, OPT_EVENTS, OPT_D
 static int parse_one(struct trace_args *a, int c)
 {
 	uint64_t v;
-	char *end;
 	switch (c) {
 	case 'p':
 		if (!cli_parse_u64(optarg, 0x3fffffff, &v) || v == 0)
@@ -128,8 +127,7 @@ static int parse_one(struct trace_args *a, int c)
 	case OPT_EVENTS: return parse_events(optarg, &a->events);
 	case OPT_JSON: a->json = true; return 0;
 	case OPT_DURATION:
-		a->duration = strtod(optarg, &end);
-		if (end == optarg || *end || !(a->duration > 0) || a->duration > 1e7)
+		if (!cli_parse_seconds(optarg, &a->duration))
 			return cli_usage(&trace_cmd, "--duration needs seconds > 0, got '%s'", optarg);
 		return 0;
 	case OPT_HOOK:

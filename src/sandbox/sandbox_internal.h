@@ -108,6 +108,8 @@ struct sbx_state {
 	pid_t pid;          /* the owner: moat (run) or the container's init (create) */
 	bool alive;         /* the owner is still that process */
 	bool detached;
+	pid_t init;             /* the container's PID 1, 0 while starting */
+	char cgroup_v2[PATH_MAX]; /* its cgroup v2 directory, "" when none */
 	char bundle[PATH_MAX];
 };
 int sbx_state_read(const char *name, struct sbx_state *st, struct moat_error *err);

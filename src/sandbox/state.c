@@ -184,26 +184,12 @@ int moat_sandbox_find(const char *name, struct moat_sandbox_info *info, struct m
 	*info = (struct moat_sandbox_info){ 0 };
 	if (!name[0] || name[0] == '.' || strchr(name, '/'))
 		return moat_error_set(err, EINVAL, "'%s' is not a container name", name);
-	char p[PATH_MAX + 256], line[PATH_MAX + 16];
-	if (state_path(name, p, sizeof(p), err) < 0)
-		return -err->errnum;
-	MOAT_AUTO(fclose) FILE *f = fopen(p, "re");
-	unsigned long long st = 0;
-	int owner = 0;
-	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%d %llu", &owner, &st) != 2 ||
-	    owner <= 0 || start_time(owner) != st)
+	struct sbx_state st;
+	if (sbx_state_read(name, &st, NULL) < 0 || !st.alive)
 		return moat_error_set(err, ENOENT, "no running container '%s'", name);
-	info->owner = owner;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		int pid;
-		struct statfs sf;
-		if (sscanf(line, "init %d", &pid) == 1)
-			info->init = pid;
-		else if (line[0] == '/' && !info->cgroup_v2[0] && strlen(line) < PATH_MAX &&
-			 statfs(line, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-			memcpy(info->cgroup_v2, line, strlen(line) + 1);
-	}
+	info->owner = st.pid;
+	info->init = st.init;
+	memcpy(info->cgroup_v2, st.cgroup_v2, sizeof(info->cgroup_v2));
 	return 0;
 }
 
@@ -280,13 +266,22 @@ int sbx_state_read(const char *name, struct sbx_state *st, struct moat_error *er
 	st->pid = pid;
 	st->alive = pid > 0 && start_time(pid) == t;
 	st->detached = !strcmp(mark, "detached");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "bundle ", 7)) {
-			line[strcspn(line, "\n")] = '\0';
-			size_t n = strnlen(line + 7, sizeof(st->bundle) - 1);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		int init;
+		struct statfs sf;
+		size_t n = strlen(line);
+		if (sscanf(line, "init %d", &init) == 1) {
+			st->init = init;
+		} else if (!strncmp(line, "bundle ", 7)) {
+			n = strnlen(line + 7, sizeof(st->bundle) - 1);
 			memcpy(st->bundle, line + 7, n);
 			st->bundle[n] = '\0';
+		} else if (line[0] == '/' && !st->cgroup_v2[0] && n < sizeof(st->cgroup_v2) &&
+			   statfs(line, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+			memcpy(st->cgroup_v2, line, n + 1);
 		}
+	}
 	return 0;
 }
 
