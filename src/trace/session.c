@@ -335,5 +335,8 @@ bool moat_trace_done(struct moat_trace *t)
 	uint32_t key;
 	if (t->cfg.by_cgroup)
 		return false;
+	if (bpf_map_get_next_key(t->map_fds[TRACE_MAP_PIDS], NULL, &key) < 0)
+		return true;
+	trace_prune(t);
 	return bpf_map_get_next_key(t->map_fds[TRACE_MAP_PIDS], NULL, &key) < 0;
 }

@@ -36,5 +36,7 @@ void trace_event_decode(const struct probe_event *rec, struct moat_trace_event *
 /* Adds pid and every descendant alive now to the pids map and the bitmap
  * (tree.c). */
 int trace_add_tree(struct moat_trace *t, pid_t pid, struct moat_error *err);
+/* Forgets tracked processes that have gone without their exit being seen. */
+void trace_prune(struct moat_trace *t);
 
 #endif

@@ -4,6 +4,7 @@
  * later are added in the kernel by the fork probe.
  */
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -104,4 +105,30 @@ int trace_add_tree(struct moat_trace *t, pid_t pid, struct moat_error *err)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Forgets tracked processes that no longer exist.  The exit probe removes a
+ * process when it exits, but one can exit between the /proc walk above and
+ * its entry in the map (or before the probes were attached): without this,
+ * its stale entry would keep a finished tree "running" for ever.
+ */
+void trace_prune(struct moat_trace *t)
+{
+	int fd = t->map_fds[TRACE_MAP_PIDS];
+	uint32_t key, next, dead[256];
+	size_t n = 0;
+	for (int first = 1; n < 256; first = 0) {
+		if (bpf_map_get_next_key(fd, first ? NULL : &key, &next) < 0)
+			break;
+		key = next;
+		if (kill((pid_t)key, 0) < 0 && errno == ESRCH)
+			dead[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bpf_map_delete_elem(fd, &dead[i]);
+		if (dead[i] < PROBE_BITS_WORDS * 64u)
+			__atomic_fetch_and(&t->bits[dead[i] / 64], ~(1ull << (dead[i] % 64)),
+					   __ATOMIC_SEQ_CST);
+	}
 }
