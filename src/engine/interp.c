@@ -88,10 +88,17 @@ static int interp_fault(struct interp_run *run, const struct moat_dinsn *code,
 }
 
 /* Legacy packet load: big-endian value of `bytes` bytes at packet offset
- * off into *v; false when out of the packet. */
-static bool interp_ld_pkt(const void *ctx, size_t ctx_len, uint32_t off, unsigned bytes,
-			  uint64_t *v)
+ * off into *v; false when out of the packet.  The packet is the skb
+ * context's [data, data_end) for skb execs (r6 holds the context: the
+ * verifier checked), the run's input for the others. */
+static bool interp_ld_pkt(const struct moat_exec *e, const uint64_t *R, const void *ctx,
+			  size_t ctx_len, uint32_t off, unsigned bytes, uint64_t *v)
 {
+	if (e->vmctx == MOAT_VMCTX_SKB) {
+		const struct moat_skb_ctx *s = (const void *)(uintptr_t)R[MOAT_R6];
+		ctx = s->data;
+		ctx_len = s->data_end > s->data ? (size_t)((char *)s->data_end - (char *)s->data) : 0;
+	}
 	if (off > ctx_len || bytes > ctx_len - off)
 		return false;
 	const uint8_t *p = (const uint8_t *)ctx + off;
@@ -495,13 +502,19 @@ static int run_checked(struct interp_run *run, uint8_t *stack, size_t stack_len,
 	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
 			     false);
 	moat_call_add_region(&run->call, run->ctx, run->ctx_len, false);
-	if (e->own_prog && run->ctx_len >= sizeof(struct moat_xdp_ctx)) {
-		/* a verified xdp program: its packet, metadata included */
+	/* a verified xdp or skb program: its packet, metadata included */
+	void *meta = NULL, *end = NULL;
+	if (e->vmctx == MOAT_VMCTX_XDP && run->ctx_len >= sizeof(struct moat_xdp_ctx)) {
 		const struct moat_xdp_ctx *x = run->ctx;
-		if (x->data_meta <= x->data_end)
-			moat_call_add_region(&run->call, x->data_meta,
-					     (uint64_t)((char *)x->data_end - (char *)x->data_meta), false);
+		meta = x->data_meta;
+		end = x->data_end;
+	} else if (e->vmctx == MOAT_VMCTX_SKB && run->ctx_len >= sizeof(struct moat_skb_ctx)) {
+		const struct moat_skb_ctx *x = run->ctx;
+		meta = x->data_meta;
+		end = x->data_end;
 	}
+	if (meta && meta <= end)
+		moat_call_add_region(&run->call, meta, (uint64_t)((char *)end - (char *)meta), false);
 	for (size_t i = 0; i < e->n; i++) {
 		const struct moat_insn *in = &e->prog->insns[i];
 		if (moat_is_lddw(in) && in->src == MOAT_PSEUDO_MAP_VALUE) {
@@ -594,6 +607,8 @@ static int interp_run_checked(struct moat_exec *exec, void *ctx, size_t ctx_len,
 	/* Set field by field: a run is short, and zeroing the whole struct
 	 * (inline regions included) would cost more than a small program. */
 	struct interp_run run;
+	if (exec->skb_raw && ctx_len != sizeof(struct moat_skb_ctx))
+		exec = exec->skb_raw; /* the kernel's __sk_buff layout (exec_internal.h) */
 	interp_call_init(&run.call, exec);
 	interp_run_init(&run, exec, ctx, ctx_len);
 	return interp_chain(&run, stack, sizeof(stack), ret, err);

@@ -257,15 +257,15 @@ L_off_end:
 	}                                                                        \
 	L_ldabs##sfx : {                                                         \
 		uint64_t v;                                                      \
-		if (!interp_ld_pkt(ctx_of(run), ctx_len_of(run), (uint32_t)I->imm, \
-				   bytes, &v))                                   \
+		if (!interp_ld_pkt(exec_of(run), R, ctx_of(run), ctx_len_of(run), \
+				   (uint32_t)I->imm, bytes, &v))                 \
 			goto L_pkt_out;                                          \
 		SET_R0(v);                                                       \
 		NEXT;                                                            \
 	}                                                                        \
 	L_ldind##sfx : {                                                         \
 		uint64_t v;                                                      \
-		if (!interp_ld_pkt(ctx_of(run), ctx_len_of(run),                 \
+		if (!interp_ld_pkt(exec_of(run), R, ctx_of(run), ctx_len_of(run), \
 				   (uint32_t)R[I->src] + (uint32_t)I->imm, bytes, &v)) \
 			goto L_pkt_out;                                          \
 		SET_R0(v);                                                       \
@@ -274,13 +274,16 @@ L_off_end:
 #if CHECKED
 #define ctx_of(run) ((run)->ctx)
 #define ctx_len_of(run) ((run)->ctx_len)
+#define exec_of(run) ((run)->call.exec)
 #else
 #define ctx_of(run) ctx
 #define ctx_len_of(run) ctx_len
+#define exec_of(run) exec
 #endif
 #include "engine/isa.def"
 #undef ctx_of
 #undef ctx_len_of
+#undef exec_of
 
 #if !CHECKED
 	/* r0 in a machine register (written through to R[0]). */
