@@ -88,17 +88,10 @@ static int interp_fault(struct interp_run *run, const struct moat_dinsn *code,
 }
 
 /* Legacy packet load: big-endian value of `bytes` bytes at packet offset
- * off into *v; false when out of the packet.  The packet is the skb
- * context's [data, data_end) for skb execs (r6 holds the context: the
- * verifier checked), the run's input for the others. */
-static bool interp_ld_pkt(const struct moat_exec *e, const uint64_t *R, const void *ctx,
-			  size_t ctx_len, uint32_t off, unsigned bytes, uint64_t *v)
+ * off into *v; false when out of the packet. */
+static bool interp_ld_pkt(const void *ctx, size_t ctx_len, uint32_t off, unsigned bytes,
+			  uint64_t *v)
 {
-	if (e->vmctx == MOAT_VMCTX_SKB) {
-		const struct moat_skb_ctx *s = (const void *)(uintptr_t)R[MOAT_R6];
-		ctx = s->data;
-		ctx_len = s->data_end > s->data ? (size_t)((char *)s->data_end - (char *)s->data) : 0;
-	}
 	if (off > ctx_len || bytes > ctx_len - off)
 		return false;
 	const uint8_t *p = (const uint8_t *)ctx + off;
@@ -106,6 +99,15 @@ static bool interp_ld_pkt(const struct moat_exec *e, const uint64_t *R, const vo
 	for (unsigned i = 0; i < bytes; i++)
 		*v = *v << 8 | p[i];
 	return true;
+}
+
+/* The same in an skb exec: the packet is [data, data_end) of the context
+ * in r6 (the verifier checked that r6 holds it). */
+static inline bool interp_ld_skb(uint64_t r6, uint32_t off, unsigned bytes, uint64_t *v)
+{
+	const struct moat_skb_ctx *s = (const void *)(uintptr_t)r6;
+	size_t len = s->data_end > s->data ? (size_t)((char *)s->data_end - (char *)s->data) : 0;
+	return interp_ld_pkt(s->data, len, off, bytes, v);
 }
 
 /* The helpers' view of an unchecked run, set up at its first helper call. */
@@ -332,7 +334,7 @@ static int decode_mem(const struct moat_insn *in)
 {
 	int sz = MOAT_SIZE(in->code) == MOAT_B ? 0 : MOAT_SIZE(in->code) == MOAT_H ? 1
 		: MOAT_SIZE(in->code) == MOAT_W ? 2 : 3;
-	int base = OP_ldxb + sz * 6;
+	int base = OP_ldxb + sz * 8; /* 8 handlers per size: interp_internal.h */
 	unsigned mode = MOAT_MODE(in->code);
 	switch (MOAT_CLASS(in->code)) {
 	case MOAT_LDX:
@@ -431,6 +433,11 @@ static int decode_one(struct moat_exec *e, size_t i, struct moat_dinsn *d, struc
 		op = decode_mem(in);
 		break;
 	}
+	/* skb execs' LD_ABS/LD_IND read their context's packet: own handlers,
+	 * so the others' stay as they are */
+	if (e->vmctx == MOAT_VMCTX_SKB && MOAT_CLASS(in->code) == MOAT_LD && !moat_is_lddw(in) &&
+	    op != OP_INVALID)
+		op += OP_ldabs_skbb - OP_ldabsb;
 	/* Unverified (checked) runs may hold anything: keep register
 	 * numbers inside the register file and control inside code[]. */
 	if (in->dst > MOAT_R10 || in->src > MOAT_R10)
