@@ -13,6 +13,11 @@
  * initialise what they read: the stack slots first, r1-r5 again after
  * every call.  Their result folds every scalar register and every stack
  * slot into r0, so a wrong register or a wrong store shows.
+ *
+ * When the first byte says so, the program is a tc program instead: r6 is
+ * its struct moat_skb_ctx around the 64 input bytes as the packet, its
+ * LD_ABS/LD_IND read that packet through the context, and its other
+ * accesses go to the stack.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct gen {
 	bool callee;         /* generating the local function: no r6, no packet loads */
+	bool skb;            /* a tc program: r6 is the context, not memory to access */
 	const uint8_t *p;
 	size_t left;
 	struct moat_insn out[MAX_INSNS];
@@ -117,7 +123,7 @@ static void slot(struct gen *g, unsigned bytes, uint8_t *base, int16_t *off)
 	unsigned k = byte(g);
 	unsigned n = MEM_LEN / bytes;
 	unsigned i = (k >> 1) % n;
-	if ((k & 1) && !g->callee) {
+	if ((k & 1) && !g->callee && !g->skb) {
 		*base = 6;
 		*off = (int16_t)(i * bytes);
 	} else {
@@ -301,10 +307,14 @@ static uint64_t first_arg(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, ui
 	return r1;
 }
 
-/* Runs p: mode 0 checked interpreter, 1 JIT, 2 blinded JIT. */
+/* Runs p: mode 0 checked interpreter, 1 JIT, 2 blinded JIT.  A tc
+ * program runs on a struct moat_skb_ctx whose packet is mem. */
 static int run(struct moat_prog *p, int mode, uint8_t *mem, uint64_t *r0)
 {
 	struct moat_error err;
+	struct moat_skb_ctx skb;
+	moat_skb_ctx_init(&skb, mem, MEM_LEN);
+	bool tc = moat_prog_type(p) == MOAT_PROG_SCHED_CLS;
 	MOAT_OPTS(moat_exec_opts, o, .mode = MOAT_EXEC_CHECKED, .mem_len = MEM_LEN);
 	struct moat_exec *e = moat_exec_new(vm, p, &o, &err);
 	if (!e) {
@@ -318,7 +328,8 @@ static int run(struct moat_prog *p, int mode, uint8_t *mem, uint64_t *r0)
 		abort();
 	}
 	vm->prandom = 0x853c49e6748fea9bull;
-	int r = moat_exec_run(e, mem, MEM_LEN, r0, &err);
+	int r = tc ? moat_exec_run(e, &skb, sizeof(skb), r0, &err)
+		   : moat_exec_run(e, mem, MEM_LEN, r0, &err);
 	moat_exec_free(e);
 	return r;
 }
@@ -386,8 +397,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g.left = size - 1 - MEM_LEN;
 		g.n = 0;
 		g.callee = false;
+		g.skb = data[0] % 4 == 1;
 		size_t n = generate(&g);
-		p = moat_prog_new(MOAT_PROG_MEM, g.out, n, &err);
+		p = moat_prog_new(g.skb ? MOAT_PROG_SCHED_CLS : MOAT_PROG_MEM, g.out, n, &err);
 	}
 	if (p)
 		differential(p, mem_init);

@@ -54,6 +54,71 @@ static inline void moat_xdp_ctx_init(struct moat_xdp_ctx *c, void *pkt, size_t l
 	*c = (struct moat_xdp_ctx){ .data = pkt, .data_end = (char *)pkt + len, .data_meta = pkt };
 }
 
+/*
+ * What r1 points to when a socket filter, tc (sched_cls) or cgroup_skb
+ * program runs in moat's VM.  The fields sit at their struct __sk_buff
+ * offsets, so programs read and write them as in the kernel; for verified
+ * programs moat rewrites the 4-byte loads of data, data_end and data_meta
+ * into 8-byte loads of the native pointers after them (one instruction for
+ * one, as the kernel's convert_ctx_access does with struct sk_buff), so
+ * they run unchecked or as native code.  LD_ABS/LD_IND read the packet
+ * [data, data_end) big-endian.  Pass sizeof(struct moat_skb_ctx) as
+ * ctx_len; the packet and the writable fields (mark, priority, cb, ...,
+ * per program type) may be written in place.
+ */
+struct moat_skb_ctx {
+	uint32_t len, pkt_type, mark, queue_mapping;
+	uint32_t protocol;              /* network byte order, as the kernel's skb->protocol */
+	uint32_t vlan_present, vlan_tci, vlan_proto;
+	uint32_t priority, ingress_ifindex, ifindex, tc_index;
+	uint32_t cb[5];
+	uint32_t hash, tc_classid;
+	uint32_t data32, data_end32;    /* the uapi's 32-bit words: not read (see data) */
+	uint32_t napi_id;
+	uint32_t family, remote_ip4, local_ip4; /* cgroup_skb: the socket's (network order) */
+	uint32_t remote_ip6[4], local_ip6[4];
+	uint32_t remote_port, local_port;
+	uint32_t data_meta32;           /* not read (see data_meta) */
+	uint64_t flow_keys_;            /* the uapi's pointers: programs may not read them */
+	uint64_t tstamp;
+	uint32_t wire_len, gso_segs;
+	uint64_t sk_;
+	uint32_t gso_size;
+	uint8_t tstamp_type, pad_[3];
+	uint64_t hwtstamp;
+	void *data, *data_end, *data_meta; /* the packet; data_meta <= data <= data_end */
+};
+
+/*
+ * Points c at the `len`-byte Ethernet frame at `pkt`, as BPF_PROG_TEST_RUN
+ * builds a tc program's skb: len and wire_len = len, protocol = the frame's
+ * EtherType (0 when shorter than a header), no metadata, every other field
+ * zero.  Set the others afterwards; socket filters and cgroup_skb programs
+ * see the packet from its network header (moat_skb_ctx_pull(c, 14)).
+ */
+static inline void moat_skb_ctx_init(struct moat_skb_ctx *c, void *pkt, size_t len)
+{
+	*c = (struct moat_skb_ctx){ .len = (uint32_t)len, .wire_len = (uint32_t)len, .data = pkt,
+				    .data_end = (char *)pkt + len, .data_meta = pkt };
+	uint16_t be = 0; /* the EtherType's bytes as they lie in the frame */
+	if (len >= 14)
+		__builtin_memcpy(&be, (const char *)pkt + 12, 2);
+	c->protocol = be;
+}
+
+/* Drops n bytes from the front of c's packet, as the kernel's skb_pull
+ * (eth_type_trans pulls the Ethernet header before socket filters and
+ * cgroup_skb programs run): data and data_meta += n, len -= n.  Does
+ * nothing when the packet is shorter than n. */
+static inline void moat_skb_ctx_pull(struct moat_skb_ctx *c, uint32_t n)
+{
+	if (n > c->len || (size_t)((char *)c->data_end - (char *)c->data) < n)
+		return;
+	c->data = (char *)c->data + n;
+	c->data_meta = c->data;
+	c->len -= n;
+}
+
 enum moat_exec_mode {
 	MOAT_EXEC_INTERP,  /* pre-decoded threaded interpreter, no per-access checks */
 	MOAT_EXEC_CHECKED, /* interpreter that bounds-checks every memory access */
@@ -99,7 +164,8 @@ typedef uint64_t (*moat_native_fn)(void *ctx, size_t ctx_len);
 
 /*
  * The native function of a JIT exec whose run needs nothing but its code
- * (verified, no helper or local calls, no legacy packet loads): calling it
+ * (verified, no helper or local calls, no legacy packet loads other than
+ * an skb program's, which read its context): calling it
  * is exactly moat_exec_run() minus its checks, the fastest way to run a
  * filter in a loop.  NULL for every other exec.  The caller keeps
  * moat_exec_run()'s contract: ctx_len at least the mem_len the program

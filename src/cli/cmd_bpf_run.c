@@ -20,8 +20,13 @@ const char cmd_bpf_run_usage[] =
 	"  --type TYPE     program type (default: the ELF section's, else mem: r1 = input,\n"
 	"                  r2 = its length); mem, socket, xdp, tc, cgroup_skb, cgroup_device,\n"
 	"                  tracepoint, raw_tracepoint, seccomp\n"
-	"  --mem FILE      input memory read from FILE (xdp programs: the packet, which\n"
-	"                  r1's struct xdp_md points at through data and data_end)\n"
+	"  --mem FILE      input memory read from FILE; for xdp, tc, socket and cgroup_skb\n"
+	"                  programs an Ethernet frame, as BPF_PROG_TEST_RUN's data_in:\n"
+	"                  xdp reads it through struct xdp_md's data and data_end; tc,\n"
+	"                  socket and cgroup_skb through struct __sk_buff (len, protocol\n"
+	"                  and wire_len set from the frame, other fields 0; socket and\n"
+	"                  cgroup_skb programs see it from the network header, as in\n"
+	"                  the kernel) and with LD_ABS/LD_IND\n"
 	"  --mem-hex HEX   input memory as hex digits (spaces allowed)\n"
 	"  --unverified    skip the verifier; runs in the checked interpreter\n"
 	"  --trace         print every executed instruction and the registers it changed\n"
@@ -150,14 +155,26 @@ int cmd_bpf_run(int argc, char **argv)
 		  .unverified = a.unverified, .harden = a.harden, .mem_len = mem_len);
 	if (a.trace)
 		eo.trace = (struct moat_sink){ write_file, stdout };
-	/* xdp programs get moat's VM context around the input packet */
+	/* xdp and skb programs get moat's VM context around the input frame */
 	struct moat_xdp_ctx xdp;
+	struct moat_skb_ctx skb;
 	void *ctx = mem;
 	size_t ctx_len = mem_len;
-	if (prog && moat_prog_type(prog) == MOAT_PROG_XDP && !a.unverified) {
-		moat_xdp_ctx_init(&xdp, mem, mem_len);
+	enum moat_prog_type type = prog ? moat_prog_type(prog) : MOAT_PROG_MEM;
+	uint8_t none[1] = { 0 };
+	uint8_t *pkt = mem ? mem : none; /* no input: an empty packet */
+	if (type == MOAT_PROG_XDP && !a.unverified) {
+		moat_xdp_ctx_init(&xdp, pkt, mem_len);
 		ctx = &xdp;
 		ctx_len = sizeof(xdp);
+		eo.mem_len = 0;
+	} else if ((type == MOAT_PROG_SCHED_CLS || type == MOAT_PROG_SOCKET_FILTER ||
+		    type == MOAT_PROG_CGROUP_SKB) && !a.unverified) {
+		moat_skb_ctx_init(&skb, pkt, mem_len);
+		if (type != MOAT_PROG_SCHED_CLS)
+			moat_skb_ctx_pull(&skb, 14);
+		ctx = &skb;
+		ctx_len = sizeof(skb);
 		eo.mem_len = 0;
 	}
 	if (prog && (vm = moat_vm_new(&vo, &err)) && (exec = moat_exec_new(vm, prog, &eo, &err)) &&

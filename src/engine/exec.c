@@ -10,16 +10,46 @@
 #include "engine/jit/jit_internal.h"
 #include "engine/map_internal.h"
 
+/* The context layout moat's VM gives verified programs of a type. */
+static uint8_t vm_ctx_of(enum moat_prog_type type)
+{
+	if (type == MOAT_PROG_XDP)
+		return MOAT_VMCTX_XDP;
+	if (type == MOAT_PROG_SOCKET_FILTER || type == MOAT_PROG_SCHED_CLS ||
+	    type == MOAT_PROG_CGROUP_SKB)
+		return MOAT_VMCTX_SKB;
+	return MOAT_VMCTX_NONE;
+}
+
+static size_t vm_ctx_size(uint8_t kind)
+{
+	return kind == MOAT_VMCTX_XDP ? sizeof(struct moat_xdp_ctx) : sizeof(struct moat_skb_ctx);
+}
+
+/* Where the native pointer of the packet-pointer field at uapi offset off
+ * lies in moat's context struct. */
+static int16_t ptr_slot(uint8_t kind, int16_t off)
+{
+	if (kind == MOAT_VMCTX_XDP) /* xdp_md: data 0, data_end 4, data_meta 8 */
+		return (int16_t)(offsetof(struct moat_xdp_ctx, data) + 2 * off);
+	return (int16_t)(off == offsetof(struct moat_skb_ctx, data32) ? offsetof(struct moat_skb_ctx, data)
+			 : off == offsetof(struct moat_skb_ctx, data_end32)
+				 ? offsetof(struct moat_skb_ctx, data_end)
+				 : offsetof(struct moat_skb_ctx, data_meta));
+}
+
 /*
- * XDP programs read struct xdp_md's 32-bit data, data_end and data_meta; in
- * moat's VM the context is struct moat_xdp_ctx, whose pointers follow the
- * uapi words.  Every load the verifier saw reading one of those fields
- * (through the unmoved context pointer, so the field is the load's offset)
- * becomes a 64-bit load of the pointer: one instruction for one, so no jump
- * moves.  The verifier refused any such load that also reads other memory.
+ * XDP and skb programs read 32-bit data, data_end and data_meta words of
+ * struct xdp_md / __sk_buff; in moat's VM the context is struct
+ * moat_xdp_ctx / moat_skb_ctx, whose other fields keep their uapi offsets
+ * and whose native pointers follow the uapi words.  Every load the verifier
+ * saw reading one of those fields (through the unmoved context pointer, so
+ * the field is the load's offset) becomes a 64-bit load of the pointer: one
+ * instruction for one, so no jump moves.  The verifier refused any such
+ * load that also reads other memory.
  */
-static struct moat_prog *xdp_rewrite(const struct moat_prog *prog, const uint8_t *use,
-				     struct moat_error *err)
+static struct moat_prog *ctx_rewrite(const struct moat_prog *prog, uint8_t kind,
+				     const uint8_t *use, struct moat_error *err)
 {
 	_Static_assert(offsetof(struct moat_xdp_ctx, data) == 24, "uapi words first");
 	MOAT_AUTO(free) struct moat_insn *in = malloc(prog->n * sizeof(*in));
@@ -32,9 +62,28 @@ static struct moat_prog *xdp_rewrite(const struct moat_prog *prog, const uint8_t
 		if (!(use[i] & MOAT_CTXU_PTR))
 			continue;
 		in[i].code = MOAT_LDX | MOAT_MEM | MOAT_DW;
-		in[i].off = (int16_t)(offsetof(struct moat_xdp_ctx, data) + 2 * in[i].off);
+		in[i].off = ptr_slot(kind, in[i].off);
 	}
 	return moat_prog_clone_with(prog, in, err);
+}
+
+/* A checked skb exec's twin for runs whose context is the kernel's
+ * struct __sk_buff rather than a struct moat_skb_ctx (exec_internal.h). */
+static struct moat_exec *skb_raw_new(const struct moat_exec *e, const struct moat_prog *prog,
+				     struct moat_error *err)
+{
+	struct moat_exec *r = calloc(1, sizeof(*r));
+	if (!r) {
+		moat_error_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	*r = (struct moat_exec){ .vm = e->vm, .prog = prog, .mode = MOAT_EXEC_CHECKED,
+				 .checked = true, .verified = true, .trace = e->trace };
+	if (moat_interp_prepare(r, err) < 0) {
+		moat_exec_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog,
@@ -61,8 +110,8 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	uint64_t mem_len = MOAT_OPTS_HAS(opts, moat_exec_opts, mem_len) ? opts->mem_len : 0;
 	struct moat_verify_stats st = { 0 };
 	MOAT_AUTO(free) uint8_t *use = NULL;
-	if (!unverified && moat_prog_type(prog) == MOAT_PROG_XDP &&
-	    !(use = malloc(prog->n + 1))) {
+	uint8_t vmctx = unverified ? MOAT_VMCTX_NONE : vm_ctx_of(moat_prog_type(prog));
+	if (vmctx && !(use = malloc(prog->n + 1))) {
 		moat_error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -76,18 +125,18 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 			return NULL;
 	}
 	struct moat_prog *own = NULL;
-	if (use) {
-		if (!(own = xdp_rewrite(prog, use, err)))
+	if (vmctx) {
+		if (!(own = ctx_rewrite(prog, vmctx, use, err)))
 			return NULL;
-		mem_len = sizeof(struct moat_xdp_ctx);
+		mem_len = vm_ctx_size(vmctx);
 	}
 	/*
 	 * The unchecked loop and native code trust every pointer: only what
 	 * the verifier proved memory safe may go there.  Its proof covers
 	 * everything but direct reads of context fields of the kernel's
-	 * types (moat's VM does not yet rewrite context layouts the way the
-	 * kernel does; xdp's is rewritten above), so those programs stay in
-	 * the checked interpreter.
+	 * types whose layout moat's VM does not rewrite (xdp's and the skb
+	 * types' are rewritten above), so those programs stay in the checked
+	 * interpreter.
 	 */
 	bool proven = MOAT_VERIFIER_PROVES_MEMORY_SAFETY && !unverified &&
 		      (moat_prog_type(prog) == MOAT_PROG_MEM || own || st.ctx_accesses == 0);
@@ -111,10 +160,12 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	e->mode = mode;
 	e->mem_len = mem_len;
 	e->verified = !unverified;
+	e->vmctx = vmctx;
 	if (MOAT_OPTS_HAS(opts, moat_exec_opts, trace))
 		e->trace = opts->trace;
 	e->checked = mode == MOAT_EXEC_CHECKED || e->trace.write || !proven;
-	if (moat_interp_prepare(e, err) < 0 ||
+	if ((e->checked && vmctx == MOAT_VMCTX_SKB && !(e->skb_raw = skb_raw_new(e, prog, err))) ||
+	    moat_interp_prepare(e, err) < 0 ||
 	    (mode == MOAT_EXEC_JIT && moat_jit_compile(e, harden, err) < 0)) {
 		moat_exec_free(e);
 		return NULL;
@@ -157,6 +208,7 @@ void moat_exec_free(struct moat_exec *exec)
 	moat_jit_free(exec->jit);
 	free(exec->code);
 	moat_prog_free(exec->own_prog);
+	moat_exec_free(exec->skb_raw);
 	free(exec);
 }
 
@@ -170,11 +222,14 @@ static __attribute__((cold, noinline)) int exec_run_short(struct moat_exec *exec
 		return moat_error_set(err, EINVAL,
 				      "the program was verified for %llu bytes of input; this run "
 				      "has %zu", (unsigned long long)exec->mem_len, ctx_len);
-	if (exec->own_prog)
+	if (exec->vmctx)
 		return moat_error_set(err, EINVAL,
-				      "an xdp program runs on a struct moat_xdp_ctx (%zu bytes); "
-				      "this run's context has %zu", sizeof(struct moat_xdp_ctx),
-				      ctx_len);
+				      "a%s %s program runs on a struct moat_%s_ctx (%zu bytes); "
+				      "this run's context has %zu",
+				      exec->vmctx == MOAT_VMCTX_XDP ? "n" : "",
+				      moat_prog_type_name(moat_prog_type(exec->prog)),
+				      exec->vmctx == MOAT_VMCTX_XDP ? "xdp" : "skb",
+				      vm_ctx_size(exec->vmctx), ctx_len);
 	if (exec->jit)
 		return moat_jit_run(exec, ctx, ctx_len, ret, err);
 	return moat_interp_run(exec, ctx, ctx_len, ret, err);

@@ -65,10 +65,20 @@ struct moat_exec {
 	/* MOAT_EXEC_JIT: native code (NULL otherwise).  A JIT exec keeps its
 	 * unchecked pre-decoding too: an interpreted program may tail-call it. */
 	struct moat_jit *jit;
-	/* a rewritten copy of the program that prog points to (xdp context
-	 * layout), freed with the exec; NULL when prog is the caller's */
+	/* a rewritten copy of the program that prog points to (xdp or skb
+	 * context layout), freed with the exec; NULL when prog is the caller's */
 	struct moat_prog *own_prog;
+	/* the context the exec runs on: MOAT_VMCTX_XDP and _SKB for verified
+	 * programs of those types (r1 = struct moat_xdp_ctx / moat_skb_ctx;
+	 * skb: LD_ABS/LD_IND read the packet of the context in r6) */
+	uint8_t vmctx;
+	/* Transitional, checked skb execs only: the program as written, run
+	 * checked on the kernel's struct __sk_buff layout when a run's context
+	 * is not a struct moat_skb_ctx (ctx_len differs).  Owned. */
+	struct moat_exec *skb_raw;
 };
+
+enum { MOAT_VMCTX_NONE, MOAT_VMCTX_XDP, MOAT_VMCTX_SKB };
 
 /* A memory region a checked run may touch. */
 struct moat_region {

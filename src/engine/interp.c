@@ -101,6 +101,15 @@ static bool interp_ld_pkt(const void *ctx, size_t ctx_len, uint32_t off, unsigne
 	return true;
 }
 
+/* The same in an skb exec: the packet is [data, data_end) of the context
+ * in r6 (the verifier checked that r6 holds it). */
+static inline bool interp_ld_skb(uint64_t r6, uint32_t off, unsigned bytes, uint64_t *v)
+{
+	const struct moat_skb_ctx *s = (const void *)(uintptr_t)r6;
+	size_t len = s->data_end > s->data ? (size_t)((char *)s->data_end - (char *)s->data) : 0;
+	return interp_ld_pkt(s->data, len, off, bytes, v);
+}
+
 /* The helpers' view of an unchecked run, set up at its first helper call. */
 static void interp_call_init(struct moat_call *c, struct moat_exec *exec)
 {
@@ -325,7 +334,7 @@ static int decode_mem(const struct moat_insn *in)
 {
 	int sz = MOAT_SIZE(in->code) == MOAT_B ? 0 : MOAT_SIZE(in->code) == MOAT_H ? 1
 		: MOAT_SIZE(in->code) == MOAT_W ? 2 : 3;
-	int base = OP_ldxb + sz * 6;
+	int base = OP_ldxb + sz * 8; /* 8 handlers per size: interp_internal.h */
 	unsigned mode = MOAT_MODE(in->code);
 	switch (MOAT_CLASS(in->code)) {
 	case MOAT_LDX:
@@ -424,6 +433,11 @@ static int decode_one(struct moat_exec *e, size_t i, struct moat_dinsn *d, struc
 		op = decode_mem(in);
 		break;
 	}
+	/* skb execs' LD_ABS/LD_IND read their context's packet: own handlers,
+	 * so the others' stay as they are */
+	if (e->vmctx == MOAT_VMCTX_SKB && MOAT_CLASS(in->code) == MOAT_LD && !moat_is_lddw(in) &&
+	    op != OP_INVALID)
+		op += OP_ldabs_skbb - OP_ldabsb;
 	/* Unverified (checked) runs may hold anything: keep register
 	 * numbers inside the register file and control inside code[]. */
 	if (in->dst > MOAT_R10 || in->src > MOAT_R10)
@@ -495,13 +509,19 @@ static int run_checked(struct interp_run *run, uint8_t *stack, size_t stack_len,
 	moat_call_add_region(&run->call, stack + stack_len - MOAT_STACK_SIZE, MOAT_STACK_SIZE,
 			     false);
 	moat_call_add_region(&run->call, run->ctx, run->ctx_len, false);
-	if (e->own_prog && run->ctx_len >= sizeof(struct moat_xdp_ctx)) {
-		/* a verified xdp program: its packet, metadata included */
+	/* a verified xdp or skb program: its packet, metadata included */
+	void *meta = NULL, *end = NULL;
+	if (e->vmctx == MOAT_VMCTX_XDP && run->ctx_len >= sizeof(struct moat_xdp_ctx)) {
 		const struct moat_xdp_ctx *x = run->ctx;
-		if (x->data_meta <= x->data_end)
-			moat_call_add_region(&run->call, x->data_meta,
-					     (uint64_t)((char *)x->data_end - (char *)x->data_meta), false);
+		meta = x->data_meta;
+		end = x->data_end;
+	} else if (e->vmctx == MOAT_VMCTX_SKB && run->ctx_len >= sizeof(struct moat_skb_ctx)) {
+		const struct moat_skb_ctx *x = run->ctx;
+		meta = x->data_meta;
+		end = x->data_end;
 	}
+	if (meta && meta <= end)
+		moat_call_add_region(&run->call, meta, (uint64_t)((char *)end - (char *)meta), false);
 	for (size_t i = 0; i < e->n; i++) {
 		const struct moat_insn *in = &e->prog->insns[i];
 		if (moat_is_lddw(in) && in->src == MOAT_PSEUDO_MAP_VALUE) {
@@ -594,6 +614,8 @@ static int interp_run_checked(struct moat_exec *exec, void *ctx, size_t ctx_len,
 	/* Set field by field: a run is short, and zeroing the whole struct
 	 * (inline regions included) would cost more than a small program. */
 	struct interp_run run;
+	if (exec->skb_raw && ctx_len != sizeof(struct moat_skb_ctx))
+		exec = exec->skb_raw; /* the kernel's __sk_buff layout (exec_internal.h) */
 	interp_call_init(&run.call, exec);
 	interp_run_init(&run, exec, ctx, ctx_len);
 	return interp_chain(&run, stack, sizeof(stack), ret, err);

@@ -69,7 +69,8 @@ enum interp_op {
 #define ALU(n64, n32, op, off, e64, e32) OP_##n64##_K, OP_##n64##_X, OP_##n32##_K, OP_##n32##_X,
 #define JCOND(name, op, c64, c32) OP_##name##_K, OP_##name##_X, OP_##name##32_K, OP_##name##32_X,
 #define MEMSIZE(sfx, size, bytes, type, stype) \
-	OP_ldx##sfx, OP_ldxs##sfx, OP_st##sfx, OP_stx##sfx, OP_ldabs##sfx, OP_ldind##sfx,
+	OP_ldx##sfx, OP_ldxs##sfx, OP_st##sfx, OP_stx##sfx, OP_ldabs##sfx, OP_ldind##sfx, \
+	OP_ldabs_skb##sfx, OP_ldind_skb##sfx, /* skb execs: the packet of the context in r6 */
 #include "engine/isa.def"
 #define ATOMIC_ENUM(n) OP_a_##n##32, OP_a_##n##64, OP_af_##n##32, OP_af_##n##64,
 	ATOMIC_ENUM(add) ATOMIC_ENUM(or) ATOMIC_ENUM(and) ATOMIC_ENUM(xor) ATOMIC_ENUM(xchg_)

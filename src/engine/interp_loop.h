@@ -45,7 +45,8 @@ int LOOP_FN(struct moat_exec *exec, void *ctx, size_t ctx_len, uint64_t *ret,
 #define MEMSIZE(sfx, size, bytes, type, stype)                                   \
 	[OP_ldx##sfx] = &&L_ldx##sfx, [OP_ldxs##sfx] = &&L_ldxs##sfx,            \
 	[OP_st##sfx] = &&L_st##sfx, [OP_stx##sfx] = &&L_stx##sfx,                \
-	[OP_ldabs##sfx] = &&L_ldabs##sfx, [OP_ldind##sfx] = &&L_ldind##sfx,
+	[OP_ldabs##sfx] = &&L_ldabs##sfx, [OP_ldind##sfx] = &&L_ldind##sfx,      \
+	[OP_ldabs_skb##sfx] = &&L_ldabs_skb##sfx, [OP_ldind_skb##sfx] = &&L_ldind_skb##sfx,
 #include "engine/isa.def"
 #define ATOMIC_LABELS(name)                                                      \
 	[OP_a_##name##32] = &&L_a_##name##32, [OP_a_##name##64] = &&L_a_##name##64, \
@@ -267,6 +268,21 @@ L_off_end:
 		uint64_t v;                                                      \
 		if (!interp_ld_pkt(ctx_of(run), ctx_len_of(run),                 \
 				   (uint32_t)R[I->src] + (uint32_t)I->imm, bytes, &v)) \
+			goto L_pkt_out;                                          \
+		SET_R0(v);                                                       \
+		NEXT;                                                            \
+	}                                                                        \
+	L_ldabs_skb##sfx : {                                                     \
+		uint64_t v;                                                      \
+		if (!interp_ld_skb(R[MOAT_R6], (uint32_t)I->imm, bytes, &v))     \
+			goto L_pkt_out;                                          \
+		SET_R0(v);                                                       \
+		NEXT;                                                            \
+	}                                                                        \
+	L_ldind_skb##sfx : {                                                     \
+		uint64_t v;                                                      \
+		if (!interp_ld_skb(R[MOAT_R6], (uint32_t)R[I->src] + (uint32_t)I->imm, \
+				   bytes, &v))                                   \
 			goto L_pkt_out;                                          \
 		SET_R0(v);                                                       \
 		NEXT;                                                            \

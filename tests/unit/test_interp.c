@@ -401,15 +401,23 @@ static void test_helpers(void)
 	   "map_lookup_elem proto");
 	ok(moat_vm_helper_proto(pv, 999) == NULL, "unknown helper has no proto");
 	moat_vm_free(pv);
-	/* a socket filter reading __sk_buff fields: moat's VM does not
-	 * convert context layouts, so it runs checked and never in the JIT */
-	const struct moat_insn sk[] = { I(MOAT_LDX | MOAT_MEM | MOAT_W, 0, 1, 0, 0), EXIT };
-	pr = moat_prog_new(MOAT_PROG_SOCKET_FILTER, sk, N(sk), &err);
+	/* a cgroup_device program reading its context's fields: moat's VM
+	 * does not convert that layout, so it runs checked and never in the
+	 * JIT */
+	const struct moat_insn sk[] = { I(MOAT_LDX | MOAT_MEM | MOAT_W, 0, 1, 0, 0),
+					I(MOAT_ALU64 | MOAT_AND | MOAT_K, 0, 0, 0, 1), EXIT };
+	pr = moat_prog_new(MOAT_PROG_CGROUP_DEVICE, sk, N(sk), &err);
 	MOAT_OPTS(moat_exec_opts, jo, .mode = MOAT_EXEC_JIT);
 	ok(!moat_exec_new(vm, pr, &jo, &err) && err.errnum == EOPNOTSUPP,
 	   "context-reading programs are refused by the JIT (%s)", err.msg);
 	e = moat_exec_new(vm, pr, NULL, &err);
 	ok(e && e->checked, "and run in the checked interpreter");
+	moat_exec_free(e);
+	moat_prog_free(pr);
+	/* a socket filter's __sk_buff is moat_skb_ctx: it runs unchecked */
+	pr = moat_prog_new(MOAT_PROG_SOCKET_FILTER, sk, N(sk), &err);
+	e = moat_exec_new(vm, pr, NULL, &err);
+	ok(e && !e->checked, "a socket filter reading __sk_buff runs unchecked");
 	moat_exec_free(e);
 	moat_prog_free(pr);
 	/* verified mem programs run unchecked, and only on as much input as

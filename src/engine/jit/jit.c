@@ -184,6 +184,10 @@ static void emit_stubs(struct jit *j)
 		x86_byte(b, 0x0b);
 		j->lbl[L_TAIL] = j->lbl[L_DEPTH] = j->lbl[L_PKT_OUT] = j->lbl[L_UNWIND] =
 			j->lbl[L_STUB_EXIT] = (uint32_t)b->len;
+		if (j->ld_pkt) { /* an skb packet load outside the packet: r0 = 0 */
+			x86_alu_rr(b, XA_XOR, false, X_RAX, X_RAX);
+			jit_main_epilogue(j);
+		}
 		return;
 	}
 	set_status_unwind(j, JIT_ERR_OFF_END);
@@ -248,8 +252,11 @@ static int scan(struct jit *j)
 			continue;
 		}
 		unsigned cls = MOAT_CLASS(in->code), mode = MOAT_MODE(in->code);
+		bool ld_pkt = cls == MOAT_LD && (mode == MOAT_ABS || mode == MOAT_IND);
+		j->ld_pkt |= ld_pkt;
+		/* skb execs' packet loads read the context in r6, not the run */
 		if (in->code == (MOAT_JMP | MOAT_CALL) || in->code == (MOAT_JMP | MOAT_CALL | MOAT_X) ||
-		    (cls == MOAT_LD && (mode == MOAT_ABS || mode == MOAT_IND)))
+		    (ld_pkt && j->e->vmctx != MOAT_VMCTX_SKB))
 			j->light = false;
 		if (in->code != (MOAT_JMP | MOAT_CALL) || in->src != MOAT_CALL_LOCAL)
 			continue;

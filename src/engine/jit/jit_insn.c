@@ -490,9 +490,44 @@ static enum x86_size mem_size(uint8_t code)
 	}
 }
 
+/* An skb exec's packet load at offset TMP: the packet is the context's
+ * [data, data_end), the context is in r6 (the verifier checked), so the
+ * load needs nothing from the run.  rax is free: it receives the value. */
+static void emit_ld_pkt_skb(struct jit *j, enum x86_size sz)
+{
+	struct x86_buf *b = &j->b;
+	int ctx = jit_reg[MOAT_R6];
+	x86_load(b, XSZ_64, X_RAX, ctx, (int32_t)offsetof(struct moat_skb_ctx, data));
+	x86_lea(b, TMP2, TMP, (int32_t)sz); /* off + size, in 64 bits: no overflow */
+	x86_alu_rr(b, XA_ADD, true, TMP2, X_RAX);
+	x86_load(b, XSZ_64, AUX, ctx, (int32_t)offsetof(struct moat_skb_ctx, data_end));
+	x86_alu_rr(b, XA_CMP, true, TMP2, AUX);
+	jit_jcc_label(j, CC_A, L_PKT_OUT);
+	x86_alu_rr(b, XA_ADD, true, X_RAX, TMP);
+	x86_load(b, sz, X_RAX, X_RAX, 0);
+}
+
+/* Any other exec's packet load at offset TMP: the run's input. */
+static void emit_ld_pkt_input(struct jit *j, enum x86_size sz)
+{
+	struct x86_buf *b = &j->b;
+	/* off + size > ctx_len, in 64 bits (off is a u32: no overflow) */
+	x86_lea(b, TMP2, TMP, (int32_t)sz);
+	x86_byte(b, 0x4d); /* cmp r10, [r12 + disp8]: 4D 3B 54 24 d8 */
+	x86_byte(b, 0x3b);
+	x86_byte(b, 0x54);
+	x86_byte(b, 0x24);
+	x86_byte(b, (uint8_t)(int8_t)JR(ctx_len));
+	jit_jcc_label(j, CC_A, L_PKT_OUT);
+	x86_load(b, XSZ_64, TMP2, RUN, JR(ctx));
+	x86_alu_rr(b, XA_ADD, true, TMP2, TMP);
+	x86_load(b, sz, X_RAX, TMP2, 0);
+}
+
 /* Legacy packet loads: r0 = the big-endian value at packet offset
  * imm (abs) or (u32)src + imm (ind); outside the packet the program ends
- * with r0 = 0.  The packet is the run's input, as in the interpreter. */
+ * with r0 = 0.  The packet is the skb context's for skb execs, else the
+ * run's input, as in the interpreter. */
 static int emit_ld_pkt(struct jit *j, const struct moat_insn *in)
 {
 	struct x86_buf *b = &j->b;
@@ -513,17 +548,10 @@ static int emit_ld_pkt(struct jit *j, const struct moat_insn *in)
 	} else {
 		x86_mov_ri(b, false, TMP, in->imm);
 	}
-	/* off + size > ctx_len, in 64 bits (off is a u32: no overflow) */
-	x86_lea(b, TMP2, TMP, (int32_t)sz);
-	x86_byte(b, 0x4d); /* cmp r10, [r12 + disp8]: 4D 3B 54 24 d8 */
-	x86_byte(b, 0x3b);
-	x86_byte(b, 0x54);
-	x86_byte(b, 0x24);
-	x86_byte(b, (uint8_t)(int8_t)JR(ctx_len));
-	jit_jcc_label(j, CC_A, L_PKT_OUT);
-	x86_load(b, XSZ_64, TMP2, RUN, JR(ctx));
-	x86_alu_rr(b, XA_ADD, true, TMP2, TMP);
-	x86_load(b, sz, X_RAX, TMP2, 0);
+	if (j->e->vmctx == MOAT_VMCTX_SKB)
+		emit_ld_pkt_skb(j, sz);
+	else
+		emit_ld_pkt_input(j, sz);
 	if (sz == XSZ_16)
 		x86_rol16_8(b, X_RAX);
 	else if (sz == XSZ_32)

@@ -93,7 +93,9 @@ struct jit {
 	bool pad;                    /* main_inline: 8 bytes that keep rsp 16-byte aligned */
 	bool in_main;                /* emitting function 0 */
 	bool subprogs;               /* there are local-call targets: unwinding must reset rsp */
-	bool light;                  /* no calls and no packet loads: the run needs no context */
+	bool light;                  /* no calls and no packet loads of the run's input: the
+				      * run needs no context */
+	bool ld_pkt;                 /* LD_ABS/LD_IND somewhere */
 	bool bare;                   /* light and verified: nothing but the program's own code
 				      * (no run pointer, no register zeroing, no stubs) */
 	uint32_t lbl[L_COUNT], prev_lbl[L_COUNT];

@@ -569,9 +569,11 @@ static int check_ld_pkt(struct walker *w, const struct moat_insn *in)
 	if (!vctx_has_ld_abs(w->env->type))
 		return vfail(w, EINVAL, "legacy packet loads (LD_ABS/LD_IND) are not allowed in %s "
 			     "programs", moat_prog_type_name(w->env->type));
-	if (w->env->kernel_rules && f->regs[MOAT_R6].type != V_CTX)
-		return vfail(w, EINVAL, "LD_ABS/LD_IND need r6 to hold the context (the kernel "
-			     "reads the packet through it)");
+	const struct vreg *r6 = &f->regs[MOAT_R6];
+	if (w->env->kernel_rules && (r6->type != V_CTX || r6->off || !tnum_is_const(r6->var) ||
+				     r6->var.value))
+		return vfail(w, EINVAL, "LD_ABS/LD_IND need r6 to hold the context, unmoved "
+			     "(the packet is read through it)");
 	if (MOAT_MODE(in->code) == MOAT_IND) {
 		if ((r = vread_reg(w, in->src)))
 			return r;

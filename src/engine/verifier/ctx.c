@@ -8,12 +8,8 @@
 
 #include "engine/verifier/verifier_internal.h"
 
-/* struct __sk_buff offsets used below */
-enum {
-	SKB_LEN = 0, SKB_MARK = 8, SKB_PRIORITY = 32, SKB_CB = 48, SKB_CB_END = 68,
-	SKB_TC_CLASSID = 72, SKB_DATA = 76, SKB_DATA_END = 80, SKB_DATA_META = 140,
-	SKB_SIZE = 192,
-};
+/* struct __sk_buff's size (its fields: ctx_skb.c) */
+enum { SKB_SIZE = 192 };
 
 /* Tracepoint records have no fixed layout here: the caller says how long
  * (MOAT_PROG_MEM-style mem_len), else this many bytes are readable. */
@@ -49,52 +45,6 @@ bool vctx_has_ld_abs(enum moat_prog_type type)
 	       type == MOAT_PROG_SCHED_CLS;
 }
 
-static bool skb_access(const struct venv *env, int64_t off, unsigned size, bool write,
-		       struct vctx_field *f, char *why, size_t len)
-{
-	f->type = V_SCALAR;
-	f->writable = false;
-	if (off == SKB_DATA || off == SKB_DATA_END || off == SKB_DATA_META) {
-		if (!vctx_has_packet(env->type) || (off == SKB_DATA_META && env->type != MOAT_PROG_SCHED_CLS)) {
-			snprintf(why, len, "%s programs cannot access packet data directly "
-				 "(use load_bytes or LD_ABS)", moat_prog_type_name(env->type));
-			return false;
-		}
-		if (size != 4) {
-			snprintf(why, len, "packet pointers in __sk_buff are read with 4-byte loads");
-			return false;
-		}
-		f->type = off == SKB_DATA ? V_PKT : off == SKB_DATA_END ? V_PKT_END : V_PKT_META;
-		return !write || (snprintf(why, len, "__sk_buff packet pointers are read-only"), false);
-	}
-	bool in_cb = off >= SKB_CB && off + size <= SKB_CB_END;
-	if (in_cb) {
-		f->writable = true;
-		return true;
-	}
-	if (off % size) {
-		snprintf(why, len, "misaligned %u-byte access to __sk_buff at offset %lld", size,
-			 (long long)off);
-		return false;
-	}
-	if (off >= SKB_DATA_META || size > 4) {
-		snprintf(why, len, "__sk_buff has no %u-byte field at offset %lld that moat models",
-			 size, (long long)off);
-		return false;
-	}
-	if (write) {
-		bool ok = (off == SKB_MARK || off == SKB_PRIORITY) && env->type != MOAT_PROG_SOCKET_FILTER;
-		ok |= off == SKB_TC_CLASSID && env->type == MOAT_PROG_SCHED_CLS;
-		if (!ok) {
-			snprintf(why, len, "field at offset %lld of __sk_buff is read-only for %s programs",
-				 (long long)off, moat_prog_type_name(env->type));
-			return false;
-		}
-		f->writable = true;
-	}
-	return true;
-}
-
 bool vctx_access(const struct venv *env, int64_t off, unsigned size, bool write,
 		 struct vctx_field *f, char *why, size_t len)
 {
@@ -110,7 +60,7 @@ bool vctx_access(const struct venv *env, int64_t off, unsigned size, bool write,
 	case MOAT_PROG_SOCKET_FILTER:
 	case MOAT_PROG_SCHED_CLS:
 	case MOAT_PROG_CGROUP_SKB:
-		return skb_access(env, off, size, write, f, why, len);
+		return vctx_skb_access(env, off, size, write, f, why, len);
 	case MOAT_PROG_XDP:
 		if (size != 4 || off % 4) {
 			snprintf(why, len, "struct xdp_md fields are read with aligned 4-byte loads");

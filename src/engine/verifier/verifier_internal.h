@@ -210,6 +210,9 @@ struct vctx_field {
  * else formats why into why. */
 bool vctx_access(const struct venv *env, int64_t off, unsigned size, bool write,
 		 struct vctx_field *f, char *why, size_t why_len);
+/* ctx_skb.c: vctx_access for struct __sk_buff (socket, tc, cgroup_skb). */
+bool vctx_skb_access(const struct venv *env, int64_t off, unsigned size, bool write,
+		     struct vctx_field *f, char *why, size_t why_len);
 /* The context's size in bytes (for messages and helper arguments). */
 uint32_t vctx_size(const struct venv *env);
 /* Program types whose context carries packet data (direct access). */
