@@ -67,25 +67,6 @@ static struct moat_prog *ctx_rewrite(const struct moat_prog *prog, uint8_t kind,
 	return moat_prog_clone_with(prog, in, err);
 }
 
-/* A checked skb exec's twin for runs whose context is the kernel's
- * struct __sk_buff rather than a struct moat_skb_ctx (exec_internal.h). */
-static struct moat_exec *skb_raw_new(const struct moat_exec *e, const struct moat_prog *prog,
-				     struct moat_error *err)
-{
-	struct moat_exec *r = calloc(1, sizeof(*r));
-	if (!r) {
-		moat_error_set(err, ENOMEM, "out of memory");
-		return NULL;
-	}
-	*r = (struct moat_exec){ .vm = e->vm, .prog = prog, .mode = MOAT_EXEC_CHECKED,
-				 .checked = true, .verified = true, .trace = e->trace };
-	if (moat_interp_prepare(r, err) < 0) {
-		moat_exec_free(r);
-		return NULL;
-	}
-	return r;
-}
-
 struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog,
 				const struct moat_exec_opts *opts, struct moat_error *err)
 {
@@ -164,8 +145,7 @@ struct moat_exec *moat_exec_new(struct moat_vm *vm, const struct moat_prog *prog
 	if (MOAT_OPTS_HAS(opts, moat_exec_opts, trace))
 		e->trace = opts->trace;
 	e->checked = mode == MOAT_EXEC_CHECKED || e->trace.write || !proven;
-	if ((e->checked && vmctx == MOAT_VMCTX_SKB && !(e->skb_raw = skb_raw_new(e, prog, err))) ||
-	    moat_interp_prepare(e, err) < 0 ||
+	if (moat_interp_prepare(e, err) < 0 ||
 	    (mode == MOAT_EXEC_JIT && moat_jit_compile(e, harden, err) < 0)) {
 		moat_exec_free(e);
 		return NULL;
@@ -208,7 +188,6 @@ void moat_exec_free(struct moat_exec *exec)
 	moat_jit_free(exec->jit);
 	free(exec->code);
 	moat_prog_free(exec->own_prog);
-	moat_exec_free(exec->skb_raw);
 	free(exec);
 }
 

@@ -72,10 +72,6 @@ struct moat_exec {
 	 * programs of those types (r1 = struct moat_xdp_ctx / moat_skb_ctx;
 	 * skb: LD_ABS/LD_IND read the packet of the context in r6) */
 	uint8_t vmctx;
-	/* Transitional, checked skb execs only: the program as written, run
-	 * checked on the kernel's struct __sk_buff layout when a run's context
-	 * is not a struct moat_skb_ctx (ctx_len differs).  Owned. */
-	struct moat_exec *skb_raw;
 };
 
 enum { MOAT_VMCTX_NONE, MOAT_VMCTX_XDP, MOAT_VMCTX_SKB };

@@ -614,8 +614,6 @@ static int interp_run_checked(struct moat_exec *exec, void *ctx, size_t ctx_len,
 	/* Set field by field: a run is short, and zeroing the whole struct
 	 * (inline regions included) would cost more than a small program. */
 	struct interp_run run;
-	if (exec->skb_raw && ctx_len != sizeof(struct moat_skb_ctx))
-		exec = exec->skb_raw; /* the kernel's __sk_buff layout (exec_internal.h) */
 	interp_call_init(&run.call, exec);
 	interp_run_init(&run, exec, ctx, ctx_len);
 	return interp_chain(&run, stack, sizeof(stack), ret, err);

@@ -357,16 +357,6 @@ static void test_direct_access(void)
 	ok(e && moat_exec_run(e, &c, 192, &r0, &err) == -EINVAL && strstr(err.msg, "moat_skb_ctx"),
 	   "a context of __sk_buff's size is refused (%s)", e ? err.msg : "");
 	moat_exec_free(e);
-	/* checked execs still take the kernel's layout (32-bit pointers are
-	 * then not followed: a read of len works, the check fails closed) */
-	eo.mode = MOAT_EXEC_CHECKED;
-	struct moat_prog *lp = as("ldxw %r0, [%r1+0]\nexit\n", MOAT_PROG_SCHED_CLS, &err);
-	e = lp ? moat_exec_new(vm, lp, &eo, &err) : NULL;
-	uint32_t raw[48] = { 77 };
-	ok(e && moat_exec_run(e, raw, sizeof(raw), &r0, &err) == 0 && r0 == 77,
-	   "checked: a raw struct __sk_buff context still runs");
-	moat_exec_free(e);
-	moat_prog_free(lp);
 	moat_prog_free(p);
 }
 

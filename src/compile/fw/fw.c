@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <moat/fw.h>
 #include <moat/map.h>
@@ -124,13 +123,12 @@ char *moat_fw_check(const struct moat_fw_rules *rs, const char *iface, struct mo
 
 /* ---- running in moat's VM ---- */
 
-enum { CTX_SKB = 192, MAX_FRAME = 65535 };
+enum { MAX_FRAME = 65535 };
 
 struct moat_fw_runner {
 	const struct moat_fw_prog *fp;
 	struct moat_exec *exec;
-	uint8_t *buf; /* tc: the context, then the frame, below 2 GB; xdp: the frame */
-	size_t buf_len;
+	uint8_t *buf; /* the frame, which the program may rewrite */
 	struct moat_map *verdict;
 	struct moat_map *log; /* the program's ring buffer, NULL when no rule logs */
 	struct moat_fw_log_record rec;
@@ -168,21 +166,15 @@ struct moat_fw_runner *moat_fw_runner_new(struct moat_vm *vm, const struct moat_
 	r->verdict = moat_prog_map(fp->prog, (size_t)fp->verdict_idx);
 	if (fp->map_idx[MOAT_FW_MAP_LOG] >= 0)
 		r->log = moat_prog_map(fp->prog, (size_t)fp->map_idx[MOAT_FW_MAP_LOG]);
-	r->buf_len = CTX_SKB + MAX_FRAME;
-	r->buf = mmap(NULL, r->buf_len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-	if (r->buf == MAP_FAILED) {
-		moat_error_set(err, errno, "cannot map a packet buffer below 2 GB: %s",
-			       strerror(errno));
-		r->buf = NULL;
+	r->buf = malloc(MAX_FRAME);
+	if (!r->buf) {
+		moat_error_set(err, ENOMEM, "out of memory");
 		moat_fw_runner_free(r);
 		return NULL;
 	}
-	/* xdp programs run verified and unchecked on moat's xdp context; tc
-	 * programs read __sk_buff, which moat's VM does not convert yet, so they
-	 * run checked with 32-bit packet pointers into a buffer below 2 GB */
-	MOAT_OPTS(moat_exec_opts, eo,
-		  .mode = fp->hook == MOAT_FW_XDP ? MOAT_EXEC_INTERP : MOAT_EXEC_CHECKED);
+	/* verified, unchecked, on moat's xdp or skb context (packet pointers
+	 * converted by the VM as the kernel converts them) */
+	MOAT_OPTS(moat_exec_opts, eo, .mode = MOAT_EXEC_INTERP);
 	r->exec = moat_exec_new(vm, fp->prog, &eo, err);
 	if (!r->exec) {
 		moat_fw_runner_free(r);
@@ -196,8 +188,7 @@ void moat_fw_runner_free(struct moat_fw_runner *r)
 	if (!r)
 		return;
 	moat_exec_free(r->exec);
-	if (r->buf)
-		munmap(r->buf, r->buf_len);
+	free(r->buf);
 	free(r);
 }
 
@@ -210,20 +201,15 @@ int moat_fw_runner_run(struct moat_fw_runner *r, const void *frame, size_t len,
 	uint64_t ret;
 	r->has_rec = false;
 	int e;
+	memcpy(r->buf, frame, len);
 	if (xdp) {
 		struct moat_xdp_ctx c;
-		memcpy(r->buf, frame, len);
 		moat_xdp_ctx_init(&c, r->buf, len);
 		e = moat_exec_run(r->exec, &c, sizeof(c), &ret, err);
 	} else {
-		memset(r->buf, 0, CTX_SKB);
-		memcpy(r->buf + CTX_SKB, frame, len);
-		uint32_t data = (uint32_t)(uintptr_t)(r->buf + CTX_SKB), end = data + (uint32_t)len;
-		uint32_t l = (uint32_t)len;
-		memcpy(r->buf + 76, &data, 4);
-		memcpy(r->buf + 80, &end, 4);
-		memcpy(r->buf, &l, 4);
-		e = moat_exec_run(r->exec, r->buf, CTX_SKB + len, &ret, err);
+		struct moat_skb_ctx c;
+		moat_skb_ctx_init(&c, r->buf, len);
+		e = moat_exec_run(r->exec, &c, sizeof(c), &ret, err);
 	}
 	if (e < 0)
 		return e;
