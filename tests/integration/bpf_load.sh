@@ -60,16 +60,16 @@ done
 
 # --- XDP in a network namespace ------------------------------------------------
 ip netns add $NS && ip link add $VA type veth peer name $VB && ip link set $VB netns $NS &&
-	ip addr add 10.204.0.1/24 dev $VA && ip link set $VA up &&
-	ip -n $NS addr add 10.204.0.2/24 dev $VB && ip -n $NS link set $VB up && ip -n $NS link set lo up
+	ip addr add 10.206.0.1/24 dev $VA && ip link set $VA up &&
+	ip -n $NS addr add 10.206.0.2/24 dev $VB && ip -n $NS link set $VB up && ip -n $NS link set lo up
 ok $? "a namespace and a veth pair"
-ping -c1 -W2 10.204.0.2 >/dev/null 2>&1 # neighbour discovery before counting
+ping -c1 -W2 10.206.0.2 >/dev/null 2>&1 # neighbour discovery before counting
 inNS() { nsenter --net=/var/run/netns/$NS "$@"; }
 inNS "$MOAT" bpf load "$obj" --section count_echo --dev $VB --duration 3 >"$tmp/x.out" 2>"$tmp/x.err" &
 lp=$!
 attached "$tmp/x.err"
 ok $? "the XDP program is attached to $VB"
-ping -c5 -i0.2 -W1 10.204.0.2 >/dev/null 2>&1
+ping -c5 -i0.2 -W1 10.206.0.2 >/dev/null 2>&1
 ok $? "pings pass through the counting program"
 wait $lp
 ok $? "moat bpf load exits 0"
@@ -86,14 +86,14 @@ ok $? "load --pin exits at once"
 ip -n $NS link show $VB | grep -q "xdp"
 ok $? "the XDP program stays attached after moat exited"
 is "$(ls $PIN | tr '\n' ' ')" "link prog " "program and link are pinned (drop_echo uses no map)"
-ping -c2 -i0.2 -W1 10.204.0.2 >/dev/null 2>&1
+ping -c2 -i0.2 -W1 10.206.0.2 >/dev/null 2>&1
 ok $((!$?)) "echo requests are dropped while it is pinned"
 "$MOAT" bpf unload $PIN
 ok $? "bpf unload"
 ok $([ -e $PIN ] && echo 1 || echo 0) "the pin directory is gone"
 ip -n $NS link show $VB | grep -q "xdp"
 ok $((!$?)) "the XDP program is detached"
-ping -c1 -W2 10.204.0.2 >/dev/null 2>&1
+ping -c1 -W2 10.206.0.2 >/dev/null 2>&1
 ok $? "pings pass again"
 
 # --- cgroup_skb, linked and pinned ---------------------------------------------
@@ -102,18 +102,18 @@ CG=$cgmnt/moat-test-load-$$
 mkdir "$CG"
 ok $? "a cgroup v2 directory ($CG)"
 inCG() { sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CG" "$@"; }
-inCG ping -c1 -W2 10.204.0.2 >/dev/null 2>&1
+inCG ping -c1 -W2 10.206.0.2 >/dev/null 2>&1
 ok $? "a process in the cgroup reaches the namespace"
 "$MOAT" bpf load "$obj" --section deny_egress --cgroup "$CG" --pin $PIN-cg >"$tmp/cg.out" 2>&1
 ok $? "load --cgroup --pin" || diag "$(cat "$tmp/cg.out")"
 like "$(cat "$tmp/cg.out")" "attached at cgroup_skb $CG egress, pinned in $PIN-cg" "it says where"
-inCG ping -c1 -W2 10.204.0.2 >/dev/null 2>&1
+inCG ping -c1 -W2 10.206.0.2 >/dev/null 2>&1
 ok $((!$?)) "the cgroup's packets are dropped"
-ping -c1 -W2 10.204.0.2 >/dev/null 2>&1
+ping -c1 -W2 10.206.0.2 >/dev/null 2>&1
 ok $? "a process outside the cgroup is not affected"
 "$MOAT" bpf unload $PIN-cg
 ok $? "bpf unload"
-inCG ping -c1 -W2 10.204.0.2 >/dev/null 2>&1
+inCG ping -c1 -W2 10.206.0.2 >/dev/null 2>&1
 ok $? "the cgroup's packets pass again"
 rmdir "$CG"
 ok $? "the cgroup is removed"

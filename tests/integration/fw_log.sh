@@ -6,6 +6,7 @@
 # the pcap run through `fw test` gives the same rules; UDP behind IPv6
 # hop-by-hop and destination options headers is classified by its port.
 . "$MOAT_TOP/tests/lib/tap.sh"
+. "$MOAT_TOP/tests/lib/netns.sh"
 
 if [ "$(id -u)" != 0 ]; then skip "needs root"; done_testing; exit; fi
 for t in ping nc tcpdump nsenter perl; do
@@ -15,22 +16,15 @@ done
 A=fwlA$$ B=fwlB$$ VA=fla$$ VB=flb$$
 IPA=10.204.0.1 IPB=10.204.0.2 IP6A=fd04::1 IP6B=fd04::2
 tmp=$(mktemp -d)
-inB() { nsenter --net=/var/run/netns/$B "$@"; }
 cleanup() {
 	"$MOAT" fw unload --dev $VB >/dev/null 2>&1
 	jobs -p | xargs -r kill 2>/dev/null
-	ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null
+	netns_pair_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-ip netns add $A && ip netns add $B &&
-	ip link add $VA type veth peer name $VB &&
-	ip link set $VA netns $A && ip link set $VB netns $B &&
-	ip -n $A addr add $IPA/24 dev $VA && ip -n $B addr add $IPB/24 dev $VB &&
-	ip -n $A addr add $IP6A/64 dev $VA nodad && ip -n $B addr add $IP6B/64 dev $VB nodad &&
-	ip -n $A link set $VA up && ip -n $B link set $VB up &&
-	ip -n $A link set lo up && ip -n $B link set lo up
+netns_pair_up
 ok $? "two namespaces and a veth pair"
 
 cat >"$tmp/rules.conf" <<R
