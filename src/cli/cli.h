@@ -33,6 +33,8 @@ char *cli_read_file(const char *path, size_t *len, struct moat_error *err);
 /* An option's unsigned number (decimal, 0x hex or 0 octal), at most max;
  * false for anything else ("-1", "12k", "", too large). */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *v);
+/* A sink printing library notes as "moat: <what>: note: ..." on stderr. */
+struct moat_sink cli_notes(const char *what);
 /* A duration option: seconds > 0 (decimals allowed, at most 1e7); false otherwise. */
 bool cli_parse_seconds(const char *s, double *v);
 /* Dispatches argv[0] over a NULL-name-terminated table of subcommands. */

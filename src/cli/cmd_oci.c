@@ -64,12 +64,6 @@ static const struct cli_cmd state_cmd = { "state", NULL, cmd_state_usage, NULL, 
 static const struct cli_cmd kill_cmd = { "kill", NULL, cmd_kill_usage, NULL, NULL };
 static const struct cli_cmd delete_cmd = { "delete", NULL, cmd_delete_usage, NULL, NULL };
 
-static void note_stderr(void *arg, const char *text, size_t len)
-{
-	(void)arg;
-	fprintf(stderr, "moat: create: note: %.*s\n", (int)len, text);
-}
-
 static int write_pid_file(const char *path, pid_t pid, struct moat_error *err)
 {
 	FILE *f = fopen(path, "we");
@@ -115,7 +109,7 @@ int cmd_create(int argc, char **argv)
 	if (!b)
 		return cli_fail_err("create", &err);
 	spec.name = argv[optind];
-	spec.notes = (struct moat_sink){ note_stderr, NULL };
+	spec.notes = cli_notes("create");
 	MOAT_OPTS(moat_sandbox_create_opts, o, .bundle = abs);
 	pid_t pid;
 	int rc = EXIT_OK;

@@ -214,11 +214,6 @@ static bool parse_plain(struct run_cli *c, int opt, char *arg)
 	}
 }
 
-static void note_stderr(void *arg, const char *text, size_t len)
-{
-	fprintf(stderr, "moat: run: note: %.*s\n", (int)len, text);
-}
-
 /* The busybox root built with moat: $MOAT_ROOTFS, else rootfs/ beside the binary. */
 static const char *default_rootfs(struct run_cli *c)
 {
@@ -285,7 +280,7 @@ static int run_parsed(struct run_cli *c, char **cmd)
 		s->n_env = c->n_env;
 	}
 	s->tmpfs = c->tmpfs;
-	s->notes = (struct moat_sink){ note_stderr, NULL };
+	s->notes = cli_notes("run");
 	if (!s->rootfs)
 		s->rootfs = default_rootfs(c);
 	if (c->trace) {

@@ -119,3 +119,13 @@ bool cli_parse_seconds(const char *s, double *v)
 	*v = x;
 	return true;
 }
+
+static void note_stderr(void *arg, const char *text, size_t len)
+{
+	fprintf(stderr, "moat: %s: note: %.*s\n", (const char *)arg, (int)len, text);
+}
+
+struct moat_sink cli_notes(const char *what)
+{
+	return (struct moat_sink){ note_stderr, (void *)what };
+}

@@ -21,21 +21,11 @@ const char *moat_container_status_name(enum moat_container_status s)
 	return (unsigned)s < 3 ? names[s] : "unknown";
 }
 
-/* The name must be one moat_sandbox_run() would accept (no path tricks). */
-static int check_name(const char *name, struct moat_error *err)
-{
-	size_t n = strlen(name);
-	if (!n || n > 64 || name[0] == '.' ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-		return moat_error_set(err, EINVAL, "bad container name '%s'", name);
-	return 0;
-}
-
 int moat_sandbox_state(const char *name, struct moat_container_state *st, struct moat_error *err)
 {
 	struct sbx_state s;
 	char gate[PATH_MAX];
-	if (check_name(name, err) < 0 || sbx_state_read(name, &s, err) < 0 ||
+	if (sbx_name_check(name, err) < 0 || sbx_state_read(name, &s, err) < 0 ||
 	    sbx_state_gate_path(name, gate, sizeof(gate), err) < 0) {
 		if (err && err->errnum == ENOENT)
 			moat_error_set(err, ENOENT, "no container named '%s'", name);

@@ -60,11 +60,8 @@ static int validate(const struct moat_sandbox_spec *s, const char *name, char *r
 	if (!strcmp(root, "/"))
 		return moat_error_set(err, EINVAL, "rootfs %s: the host's root cannot be a container's root",
 				      s->rootfs);
-	size_t nl = strlen(name);
-	if (!nl || nl > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					   "0123456789_.-") != nl || name[0] == '.')
-		return moat_error_set(err, EINVAL, "bad container name '%s' (letters, digits, '_.-', "
-						   "at most 64)", name);
+	if (sbx_name_check(name, err) < 0)
+		return -1;
 	const char *h = s->hostname ? s->hostname : name;
 	if (strlen(h) > 64)
 		return moat_error_set(err, EINVAL, "hostname '%s' longer than 64 bytes", h);

@@ -86,6 +86,9 @@ int sbx_rootfs_setup(const struct moat_sandbox_spec *spec, const struct sbx_root
 int sbx_userns_map(pid_t pid, uid_t uid, gid_t gid, struct moat_error *err);
 
 /* --- state.c ------------------------------------------------------------- */
+/* A container name is a file name in the state directory: letters, digits,
+ * '_.-', at most 64, not starting with '.'.  0 or -EINVAL with the rule. */
+int sbx_name_check(const char *name, struct moat_error *err);
 /* The state directory (/run/moat for root, $XDG_RUNTIME_DIR/moat or /tmp/moat-UID). */
 int sbx_state_dir(char *buf, size_t len, struct moat_error *err);
 /* Claims the name: records the running moat's pid and start time.  Fails with

@@ -28,6 +28,16 @@
 #include "sandbox/sandbox_internal.h"
 #include "util/cleanup.h"
 
+int sbx_name_check(const char *name, struct moat_error *err)
+{
+	size_t n = strlen(name);
+	if (!n || n > 64 || name[0] == '.' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+		return moat_error_set(err, EINVAL, "'%s' is not a container name (letters, digits, "
+						   "'_.-', at most 64)", name);
+	return 0;
+}
+
 int sbx_state_dir(char *buf, size_t len, struct moat_error *err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -182,8 +192,8 @@ int sbx_state_add_init(const char *name, pid_t init, struct moat_error *err)
 int moat_sandbox_find(const char *name, struct moat_sandbox_info *info, struct moat_error *err)
 {
 	*info = (struct moat_sandbox_info){ 0 };
-	if (!name[0] || name[0] == '.' || strchr(name, '/'))
-		return moat_error_set(err, EINVAL, "'%s' is not a container name", name);
+	if (sbx_name_check(name, err) < 0)
+		return -1;
 	struct sbx_state st;
 	if (sbx_state_read(name, &st, NULL) < 0 || !st.alive)
 		return moat_error_set(err, ENOENT, "no running container '%s'", name);

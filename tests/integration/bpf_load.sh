@@ -8,8 +8,6 @@ source "$MOAT_TOP/tests/lib/tap.sh"
 for t in ping nsenter clang; do
 	command -v $t >/dev/null || { skip "needs $t"; done_testing; exit; }
 done
-is()   { [ "$1" = "$2" ] && pass "$3" || { fail "$3"; diag "got '$1', want '$2'"; }; }
-like() { [[ "$1" =~ $2 ]] && pass "$3" || { fail "$3"; diag "got '$1', want /$2/"; }; }
 tmp=$(mktemp -d)
 NS=bpfl$$ VA=bla$$ VB=blb$$ PIN=/sys/fs/bpf/moat-test-load-$$
 cleanup() {

@@ -58,7 +58,6 @@ udp_gets() { # SENDER-FUNCTION NS_FROM DEST PORT: does a datagram arrive at B?
 	wait $srv 2>/dev/null
 	grep -q hello "$tmp/udp.out"
 }
-is() { [ "$1" = "$2" ]; ok $? "$3 (got $1, want $2)"; } # GOT WANT NAME
 records() { "$MOAT" fw log --dev $VB --json --timeout "${1:-0.5}" >"$tmp/log.json"; }
 
 inB "$MOAT" fw load "$tmp/rules.conf" --dev $VB; ok $? "fw load with log rules"

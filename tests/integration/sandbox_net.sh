@@ -4,8 +4,6 @@
 # left after exit or after kill -9 of moat); refusals.
 source "$MOAT_TOP/tests/lib/tap.sh"
 [ "$(id -u)" = 0 ] || { skip "needs root"; done_testing; exit; }
-is()   { [ "$1" = "$2" ] && pass "$3" || { fail "$3"; diag "got '$1', want '$2'"; }; }
-like() { [[ "$1" =~ $2 ]] && pass "$3" || { fail "$3"; diag "got '$1', want /$2/"; }; }
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 

@@ -5,8 +5,6 @@
 source "$MOAT_TOP/tests/lib/tap.sh"
 source "$MOAT_TOP/tests/lib/sandbox.sh"
 [ "$(id -u)" = 0 ] || { skip "needs root"; done_testing; exit; }
-is()   { [ "$1" = "$2" ] && pass "$3" || { fail "$3"; diag "got '$1', want '$2'"; }; }
-like() { [[ "$1" =~ $2 ]] && pass "$3" || { fail "$3"; diag "got '$1', want /$2/"; }; }
 tmp=$(mktemp -d)
 ID=moat-t-oci$$
 cleanup() { for i in "" 2 3; do "$MOAT" delete --force $ID$i >/dev/null 2>&1; done; rm -rf "$tmp"; }

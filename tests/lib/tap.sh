@@ -4,6 +4,9 @@ ok()   { _n=$((_n+1)); if [ "$1" = 0 ]; then echo "ok $_n - $2"; else echo "not 
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1"; }
 diag() { echo "# $*"; }
+# is GOT WANT DESC: equal strings; like GOT REGEX DESC: GOT matches the extended regex.
+is()   { [ "$1" = "$2" ] && pass "$3" || { fail "$3"; diag "got '$1', want '$2'"; }; }
+like() { [[ "$1" =~ $2 ]] && pass "$3" || { fail "$3"; diag "got '$1', want /$2/"; }; }
 # skip WHY: a failure when MOAT_MUST_WORK=1 (CI), a TAP skip elsewhere.
 skip() { if [ "${MOAT_MUST_WORK:-}" = 1 ]; then fail "skipped under MOAT_MUST_WORK=1: $1"; else _n=$((_n+1)); echo "ok $_n # SKIP $1"; fi; }
 # must_fail WANT_STATUS DESC CMD...: the command exits with WANT_STATUS (1 or 2), not a signal.

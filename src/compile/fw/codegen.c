@@ -473,6 +473,20 @@ static void gen_state_insert(struct gen *g)
 	moat_builder_bind(g->b, no);
 }
 
+/* One unrolled step: `size` bytes from r1 to r2 unless they pass data_end
+ * (r8), then jump to `short_of`; both pointers and the count r4 advance. */
+static void gen_copy_step(struct gen *g, uint8_t size, int bytes, moat_label short_of)
+{
+	E(g, MOAT_MOV64_REG(R3, R1));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R3, bytes));
+	moat_builder_jmp_reg(g->b, MOAT_JGT, R3, R8, short_of);
+	E(g, MOAT_LDX_MEM(size, R3, R1, 0));
+	E(g, MOAT_STX_MEM(size, R2, R3, 0));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, bytes));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, bytes));
+	E(g, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R4, bytes));
+}
+
 /* Copies the frame's first bytes (at most MOAT_FW_LOG_CAPLEN, as far as
  * data_end allows) into the record at r9: 8 bytes at a time, then single
  * bytes; r4 counts them. */
@@ -483,28 +497,12 @@ static void gen_log_copy(struct gen *g)
 	E(g, MOAT_MOV64_REG(R2, R9));
 	E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, (int32_t)offsetof(struct moat_fw_log_record, data)));
 	E(g, MOAT_MOV64_IMM(MOAT_R4, 0));
-	for (int i = 0; i < MOAT_FW_LOG_CAPLEN / 8; i++) {
-		E(g, MOAT_MOV64_REG(R3, R1));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R3, 8));
-		moat_builder_jmp_reg(g->b, MOAT_JGT, R3, R8, bytes);
-		E(g, MOAT_LDX_MEM(MOAT_DW, R3, R1, 0));
-		E(g, MOAT_STX_MEM(MOAT_DW, R2, R3, 0));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 8));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, 8));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R4, 8));
-	}
+	for (int i = 0; i < MOAT_FW_LOG_CAPLEN / 8; i++)
+		gen_copy_step(g, MOAT_DW, 8, bytes);
 	moat_builder_ja(g->b, done);
 	moat_builder_bind(g->b, bytes);
-	for (int i = 0; i < 7; i++) {
-		E(g, MOAT_MOV64_REG(R3, R1));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R3, 1));
-		moat_builder_jmp_reg(g->b, MOAT_JGT, R3, R8, done);
-		E(g, MOAT_LDX_MEM(MOAT_B, R3, R1, 0));
-		E(g, MOAT_STX_MEM(MOAT_B, R2, R3, 0));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R1, 1));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, R2, 1));
-		E(g, MOAT_ALU64_IMM(MOAT_ADD, MOAT_R4, 1));
-	}
+	for (int i = 0; i < 7; i++)
+		gen_copy_step(g, MOAT_B, 1, done);
 	moat_builder_bind(g->b, done);
 	E(g, MOAT_STX_MEM(MOAT_H, R9, MOAT_R4, (int16_t)offsetof(struct moat_fw_log_record, caplen)));
 }
